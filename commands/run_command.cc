@@ -1,0 +1,198 @@
+#include "commands/run_command.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "commands/exit_codes.h"
+#include "pipeline/run_state.h"
+#include "pipeline/runner.h"
+#include "stages/dedup/dedup_stage.h"
+#include "stages/dedup/state_db.h"
+#include "stages/emit/chunk_file.h"
+#include "stages/emit/emit_stage.h"
+#include "stages/emit/output_recovery.h"
+#include "stages/parse/parse_stage.h"
+#include "stages/read/file_walker.h"
+#include "stages/read/read_stage.h"
+#include "stages/verify/verify_stage.h"
+
+namespace ingest {
+
+namespace {
+
+constexpr std::string_view kLastRunKey = "m/last_run_millis";
+
+// Set by the signal handler; the run polls it through RunState.
+std::atomic<RunState*> g_run_state{nullptr};
+std::atomic<int> g_signal{0};
+
+extern "C" void OnStopSignal(int signal_number) {
+  g_signal.store(signal_number);
+  if (RunState* state = g_run_state.load()) state->RequestStop();
+}
+
+std::string FormatUtc(std::chrono::system_clock::time_point time,
+                      bool compact) {
+  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    time.time_since_epoch()).count();
+  std::time_t seconds = static_cast<std::time_t>(millis / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return compact ? fmt::format("{:%Y%m%dT%H%M%S}.{:03d}Z", utc, millis % 1000)
+                 : fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", utc, millis % 1000);
+}
+
+// A run id that sorts after every earlier run of this state, even when the
+// clock stepped back: the output's file names sort in emit order.
+Result<std::string> NewRunId(StateDb* state) {
+  auto now = std::chrono::system_clock::now();
+  int64_t millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       now.time_since_epoch()).count();
+  INGEST_ASSIGN_OR_RETURN(std::optional<std::string> last, state->Get(kLastRunKey));
+  if (last) {
+    int64_t last_millis = std::strtoll(last->c_str(), nullptr, 10);
+    if (millis <= last_millis) millis = last_millis + 1;
+  }
+  auto transaction = state->NewTransaction();
+  transaction->Put(kLastRunKey, std::to_string(millis));
+  INGEST_RETURN_IF_ERROR(state->Commit(*transaction));
+  return FormatUtc(std::chrono::system_clock::time_point(
+                       std::chrono::milliseconds(millis)),
+                   /*compact=*/true);
+}
+
+int ExitCodeFor(const Status& status) {
+  return status.code() == StatusCode::kBusy ? kExitStateBusy : kExitFailure;
+}
+
+}  // namespace
+
+int RunCommand(const RunConfig& config, spdlog::logger& log) {
+  auto started = std::chrono::system_clock::now();
+  auto started_steady = std::chrono::steady_clock::now();
+  for (const std::string& input : config.inputs) {
+    struct stat info;
+    if (stat(input.c_str(), &info) != 0) {
+      log.error("run: cannot read input: {}: {}", input, std::strerror(errno));
+      return kExitFailure;
+    }
+  }
+
+  Result<std::unique_ptr<StateDb>> opened = StateDb::Open(config.state_dir, {});
+  if (!opened.ok()) {
+    log.error("{}", opened.status().message());
+    return ExitCodeFor(opened.status());
+  }
+  std::unique_ptr<StateDb> state = std::move(opened).value();
+
+  bool to_stdout = config.out_dir == "-";
+  std::string out_dir;
+  std::unique_ptr<DirectoryLock> out_lock;
+  if (!to_stdout) {
+    out_dir = std::filesystem::absolute(config.out_dir).lexically_normal().string();
+    if (out_dir.size() > 1 && out_dir.back() == '/') out_dir.pop_back();
+    Status created = CreateOutputDirectories(out_dir);
+    if (!created.ok()) {
+      log.error("{}", created.message());
+      return kExitFailure;
+    }
+    Result<std::unique_ptr<DirectoryLock>> locked =
+        DirectoryLock::Acquire(out_dir + "/.lock");
+    if (!locked.ok()) {
+      log.error("{}", locked.status().message());
+      return ExitCodeFor(locked.status());
+    }
+    out_lock = std::move(locked).value();
+    Result<RecoveryReport> recovered = RecoverOutput(out_dir, state.get(), &log);
+    if (!recovered.ok()) {
+      log.error("{}", recovered.status().message());
+      return kExitFailure;
+    }
+  }
+
+  Result<std::string> run_id = NewRunId(state.get());
+  if (!run_id.ok()) {
+    log.error("{}", run_id.status().message());
+    return kExitFailure;
+  }
+  int workers = config.threads > 0
+                    ? config.threads
+                    : std::max(1u, std::thread::hardware_concurrency());
+
+  RunSummary summary;
+  summary.run_id = *run_id;
+  summary.started_at = FormatUtc(started, /*compact=*/false);
+  summary.inputs = config.inputs;
+  log.info("run started run_id={} inputs={} state={} out={} threads={} "
+           "revisions={} max_file_size={}",
+           summary.run_id, fmt::join(config.inputs, ","), config.state_dir,
+           to_stdout ? "-" : out_dir, workers,
+           config.emit_revisions ? "emit" : "skip", config.max_file_size);
+
+  ReadStage read(ReadOptions{config.max_file_size});
+  ParseStage parse(ParseOptions{config.default_offset_minutes});
+  VerifyStage verify;
+  DedupStage dedup(state.get(), DedupOptions{config.emit_revisions, summary.run_id});
+  EmitOptions emit_options;
+  emit_options.out_dir = out_dir;
+  emit_options.to_stdout = to_stdout;
+  emit_options.run_id = summary.run_id;
+  emit_options.chunk_records = config.chunk_records;
+  emit_options.chunk_bytes = config.chunk_bytes;
+  EmitStage emit(emit_options, &summary, &log);
+
+  RunState run_state;
+  RunnerOptions runner_options;
+  runner_options.workers = workers;
+  Runner runner({&read, &parse, &verify, &dedup, &emit}, state.get(),
+                runner_options, &run_state, &log);
+  FileWalker walker(config.inputs);
+
+  g_run_state.store(&run_state);
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  struct sigaction old_int {}, old_term {};
+  sigaction(SIGINT, &action, &old_int);
+  sigaction(SIGTERM, &action, &old_term);
+  Status status = runner.Run(walker);
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  g_run_state.store(nullptr);
+
+  summary.skipped = walker.skipped();
+  summary.finished_at = FormatUtc(std::chrono::system_clock::now(), false);
+  summary.seconds = std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - started_steady).count();
+  summary.status = status.ok() ? "ok"
+                   : status.code() == StatusCode::kCancelled ? "stopped"
+                                                             : "failed";
+  if (!to_stdout && status.code() != StatusCode::kInternal) {
+    Status written = WriteFileAtomically(
+        out_dir + "/runs/" + summary.run_id + ".json", summary.ToJson());
+    if (!written.ok()) {
+      log.error("{}", written.message());
+      if (status.ok()) status = written;
+    }
+  }
+  log.info("{}", summary.ToLogLine());
+  if (status.ok()) return kExitOk;
+  if (status.code() == StatusCode::kCancelled) {
+    return g_signal.load() == SIGTERM ? kExitTerminated : kExitInterrupted;
+  }
+  log.error("{}", status.message());
+  return kExitFailure;
+}
+
+}  // namespace ingest

@@ -1,0 +1,33 @@
+// `crawl-ingest run`: the composition root of a run. Opens and locks the
+// state and the output, finishes what a killed run left (recovery), wires
+// read → parse → verify → dedup → emit into the Runner, and writes the run
+// summary. Returns the process exit code (commands/exit_codes.h); every
+// fatal error is logged with what and where. One run per process.
+#ifndef INGEST_COMMANDS_RUN_COMMAND_H_
+#define INGEST_COMMANDS_RUN_COMMAND_H_
+
+#include <spdlog/logger.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ingest {
+
+struct RunConfig {
+  std::vector<std::string> inputs;
+  std::string state_dir = "./state";
+  std::string out_dir = "./out";  // "-": articles to stdout, no files
+  int threads = 0;                // 0: all cores
+  bool emit_revisions = false;
+  int default_offset_minutes = 9 * 60;
+  uint64_t max_file_size = 64ull << 20;
+  uint64_t chunk_records = 100000;
+  uint64_t chunk_bytes = 256ull << 20;
+};
+
+int RunCommand(const RunConfig& config, spdlog::logger& log);
+
+}  // namespace ingest
+
+#endif  // INGEST_COMMANDS_RUN_COMMAND_H_

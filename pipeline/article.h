@@ -1,0 +1,97 @@
+// Article: the record handed from stage to stage, with the sequence number
+// that fixes its place in the output, and Batch, the unit the runner moves.
+//
+// An Article is owned by exactly one stage at a time (the runner hands it
+// over with its batch), so it needs no synchronisation. It owns all of its
+// bytes: no field points into another article or a worker's buffer.
+#ifndef INGEST_PIPELINE_ARTICLE_H_
+#define INGEST_PIPELINE_ARTICLE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace ingest {
+
+// Why an input file could not be used, in FORMAT.md §2 order: where several
+// apply, the smallest value wins.
+enum class QuarantineReason : uint8_t {
+  kNone = 0,
+  kUnreadable,
+  kTooLarge,
+  kEmptyFile,
+  kInvalidUtf8,
+  kNoFrontMatter,
+  kBadFrontMatter,
+  kBadKey,
+  kIdMismatch,
+  kMissingHash,
+  kBadHash,
+  kNoBody,
+  kEmptyBody,
+  kHashMismatch,
+};
+inline constexpr int kQuarantineReasonCount = 14;
+
+// The FORMAT.md code, e.g. "hash_mismatch"; "" for kNone.
+std::string_view QuarantineReasonName(QuarantineReason reason);
+
+// What finally happened to an input file (FORMAT.md §2).
+enum class Outcome : uint8_t {
+  kPending = 0,
+  kEmitted,
+  kDuplicate,
+  kRevision,  // a new hash for a known key; emitted only with --revisions emit
+  kQuarantined,
+};
+
+struct Article {
+  uint64_t seq = 0;     // position in processing order, from 0
+  std::string source;   // FORMAT.md §3 `source`
+  std::string path;     // where to read it from; empty when raw is preloaded
+  std::string raw;      // the file's bytes, CRLF not yet normalised
+  uint64_t bytes_read = 0;
+
+  Outcome outcome = Outcome::kPending;
+  QuarantineReason reason = QuarantineReason::kNone;
+  std::string detail;  // evidence for a quarantine
+
+  // Front matter, decoded (YAML quotes, folding, HTML unescape).
+  std::string id;  // as written; empty when absent
+  std::string oid;
+  std::string aid;
+  std::optional<std::string> url, title, publisher, author, category;
+  std::optional<std::string> published_at, crawled_at;  // RFC 3339
+  std::string stored_hash;  // content_hash as written
+  // Unknown keys (null when empty) and raw unparseable dates, in file order.
+  std::vector<std::pair<std::string, std::optional<std::string>>> extra;
+
+  std::string text;          // unescaped, stripped body: the hashed bytes
+  std::string content_hash;  // lowercase hex SHA-256 of text
+
+  // Set by dedup for duplicates and revisions.
+  std::string first_source;
+  uint32_t revision = 0;  // 2, 3, … for revisions
+
+  // oid + "_" + aid.
+  std::string Key() const { return oid + "_" + aid; }
+  void Quarantine(QuarantineReason why, std::string evidence) {
+    outcome = Outcome::kQuarantined;
+    reason = why;
+    detail = std::move(evidence);
+  }
+};
+
+// A run of consecutive articles; batches are numbered from 0 in input order
+// so serial stages can restore that order.
+struct Batch {
+  uint64_t index = 0;
+  std::vector<Article> articles;
+};
+
+}  // namespace ingest
+
+#endif  // INGEST_PIPELINE_ARTICLE_H_

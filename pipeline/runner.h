@@ -1,0 +1,76 @@
+// Runner: runs a pipeline of stages over an ArticleSource on worker threads.
+//
+// Shape (oneTBB parallel_pipeline): a thin serial source cuts the input into
+// batches; `workers` threads run the leading parallel stages on whole
+// batches, article by article; one thread runs the trailing serial stages on
+// the batches in input order (a reorder buffer restores it), so output is
+// identical for every worker count. At most `batches_in_flight` batches
+// exist at once, which bounds memory whatever the input size. At commit
+// points (a serial stage asks, and at the end) the runner drives the commit
+// protocol of pipeline/commit.h.
+#ifndef INGEST_PIPELINE_RUNNER_H_
+#define INGEST_PIPELINE_RUNNER_H_
+
+#include <spdlog/logger.h>
+
+#include <cstddef>
+#include <vector>
+
+#include "pipeline/article.h"
+#include "pipeline/bounded_queue.h"
+#include "pipeline/commit.h"
+#include "pipeline/run_state.h"
+#include "pipeline/stage.h"
+#include "pipeline/status.h"
+
+namespace ingest {
+
+// Produces the run's input in processing order. Called from one thread.
+class ArticleSource {
+ public:
+  virtual ~ArticleSource() = default;
+  // Fills `article` (seq excluded, the runner sets it) and returns true, or
+  // returns false at the end of the input. A non-OK result fails the run.
+  virtual Result<bool> Next(Article* article) = 0;
+};
+
+class TokenPool;
+
+struct RunnerOptions {
+  int workers = 1;
+  size_t batch_size = 256;
+  size_t batches_in_flight = 0;  // 0: 4 × workers
+};
+
+class Runner {
+ public:
+  // REQUIRES: `stages` is zero or more kParallel stages followed by zero or
+  // more kSerialInOrder stages. Every pointer must outlive the Runner.
+  Runner(std::vector<const Stage*> stages, DurableState* state,
+         RunnerOptions options, RunState* run_state, spdlog::logger* log);
+
+  // Runs to the end of `source`, or until the run fails or a stop is
+  // requested. OK when all input was processed and committed; Cancelled
+  // when a requested stop was honoured (what was done is committed); the
+  // first error otherwise (nothing after the last commit point is).
+  Status Run(ArticleSource& source);
+
+ private:
+  struct Work;
+  void RunWorker(BoundedQueue<Work>& in, BoundedQueue<Work>& out);
+  void RunSerial(BoundedQueue<Work>& in);
+  void Fail(Status status);
+  Status CommitPoint(std::vector<std::unique_ptr<WorkerState>>& states);
+
+  std::vector<const Stage*> parallel_stages_;
+  std::vector<const Stage*> serial_stages_;
+  DurableState* const state_;
+  RunnerOptions options_;
+  RunState* const run_state_;
+  spdlog::logger* const log_;
+  TokenPool* tokens_ = nullptr;  // valid during Run()
+};
+
+}  // namespace ingest
+
+#endif  // INGEST_PIPELINE_RUNNER_H_

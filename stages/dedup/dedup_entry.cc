@@ -1,0 +1,99 @@
+#include "stages/dedup/dedup_entry.h"
+
+#include <cstring>
+
+namespace ingest {
+
+namespace {
+
+constexpr char kFormatVersion = 1;
+
+void PutVarint(uint64_t value, std::string* out) {
+  while (value >= 0x80) {
+    out->push_back(static_cast<char>(value | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<char>(value));
+}
+
+bool GetVarint(std::string_view* in, uint64_t* value) {
+  uint64_t result = 0;
+  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
+    auto byte = static_cast<unsigned char>(in->front());
+    in->remove_prefix(1);
+    result |= static_cast<uint64_t>(byte & 0x7F) << shift;
+    if ((byte & 0x80) == 0) {
+      *value = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+void PutString(std::string_view text, std::string* out) {
+  PutVarint(text.size(), out);
+  out->append(text);
+}
+
+bool GetString(std::string_view* in, std::string* text) {
+  uint64_t size = 0;
+  if (!GetVarint(in, &size) || size > in->size()) return false;
+  text->assign(in->data(), size);
+  in->remove_prefix(size);
+  return true;
+}
+
+}  // namespace
+
+const DedupVersion* DedupEntry::Find(const Sha256::Digest& hash) const {
+  for (const DedupVersion& version : versions) {
+    if (version.hash == hash) return &version;
+  }
+  return nullptr;
+}
+
+std::string DedupEntry::Encode() const {
+  std::string out;
+  out.push_back(kFormatVersion);
+  PutVarint(versions.size(), &out);
+  for (const DedupVersion& version : versions) {
+    out.append(reinterpret_cast<const char*>(version.hash.data()), version.hash.size());
+    PutString(version.source, &out);
+    PutString(version.run_id, &out);
+  }
+  return out;
+}
+
+Result<DedupEntry> DedupEntry::Decode(std::string_view encoded) {
+  DedupEntry entry;
+  uint64_t count = 0;
+  if (encoded.empty() || encoded.front() != kFormatVersion) {
+    return Status::Corruption("dedup: unknown entry format");
+  }
+  encoded.remove_prefix(1);
+  if (!GetVarint(&encoded, &count) || count == 0 || count > encoded.size()) {
+    return Status::Corruption("dedup: bad entry version count");
+  }
+  entry.versions.resize(count);
+  for (DedupVersion& version : entry.versions) {
+    if (encoded.size() < version.hash.size()) {
+      return Status::Corruption("dedup: truncated entry");
+    }
+    std::memcpy(version.hash.data(), encoded.data(), version.hash.size());
+    encoded.remove_prefix(version.hash.size());
+    if (!GetString(&encoded, &version.source) ||
+        !GetString(&encoded, &version.run_id)) {
+      return Status::Corruption("dedup: truncated entry");
+    }
+  }
+  if (!encoded.empty()) return Status::Corruption("dedup: trailing bytes in entry");
+  return entry;
+}
+
+std::string DedupStateKey(std::string_view article_key) {
+  std::string key(kDedupKeyPrefix);
+  key.append(article_key);
+  return key;
+}
+
+}  // namespace ingest

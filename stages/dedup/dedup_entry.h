@@ -1,0 +1,42 @@
+// DedupEntry: what the state remembers of one (oid, aid) key: every
+// verified version (content hash, the source that first had it, the run
+// that recorded it), oldest first. Versions after the first are revisions.
+// A value type; Encode/Decode give a compact binary form for RocksDB.
+#ifndef INGEST_STAGES_DEDUP_DEDUP_ENTRY_H_
+#define INGEST_STAGES_DEDUP_DEDUP_ENTRY_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pipeline/status.h"
+#include "stages/verify/sha256.h"
+
+namespace ingest {
+
+struct DedupVersion {
+  Sha256::Digest hash{};
+  std::string source;
+  std::string run_id;
+};
+
+struct DedupEntry {
+  std::vector<DedupVersion> versions;  // never empty once stored
+
+  // The version with `hash`, or nullptr.
+  const DedupVersion* Find(const Sha256::Digest& hash) const;
+  // 1 for a key emitted once; the revision number of the latest otherwise.
+  size_t revision_count() const { return versions.size(); }
+
+  std::string Encode() const;
+  // Corruption when `encoded` is not an Encode() output.
+  static Result<DedupEntry> Decode(std::string_view encoded);
+};
+
+// The state key of an article key: "a/" + oid + "_" + aid.
+std::string DedupStateKey(std::string_view article_key);
+inline constexpr std::string_view kDedupKeyPrefix = "a/";
+
+}  // namespace ingest
+
+#endif  // INGEST_STAGES_DEDUP_DEDUP_ENTRY_H_

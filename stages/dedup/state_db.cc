@@ -1,0 +1,192 @@
+#include "stages/dedup/state_db.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+namespace ingest {
+
+Status FromRocksDb(const rocksdb::Status& status, std::string_view what) {
+  if (status.ok()) return Status::OK();
+  std::string message = "state: " + std::string(what) + ": " + status.ToString();
+  if (status.IsCorruption()) return Status::Corruption(std::move(message));
+  if (status.IsNotFound()) return Status::NotFound(std::move(message));
+  if (status.IsIOError()) return Status::IOError(std::move(message));
+  if (status.IsInvalidArgument()) {
+    return Status::InvalidArgument(std::move(message));
+  }
+  return Status::Internal(std::move(message));
+}
+
+namespace {
+
+// "1234 (crawl-ingest run …)" from /proc, or just the PID.
+std::string DescribeProcess(pid_t pid) {
+  std::string description = std::to_string(pid);
+  std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline",
+                        std::ios::binary);
+  std::string command((std::istreambuf_iterator<char>(cmdline)),
+                      std::istreambuf_iterator<char>());
+  for (char& c : command) {
+    if (c == '\0') c = ' ';
+  }
+  while (!command.empty() && command.back() == ' ') command.pop_back();
+  if (!command.empty()) description += " (" + command + ")";
+  return description;
+}
+
+class RocksTransaction : public StateTransaction {
+ public:
+  void Put(std::string_view key, std::string_view value) override {
+    batch.Put(rocksdb::Slice(key.data(), key.size()),
+              rocksdb::Slice(value.data(), value.size()));
+  }
+  void Delete(std::string_view key) override {
+    batch.Delete(rocksdb::Slice(key.data(), key.size()));
+  }
+  rocksdb::WriteBatch batch;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<DirectoryLock>> DirectoryLock::Acquire(
+    const std::string& path) {
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::FromErrno("lock: open", path, errno);
+  struct flock request {};
+  request.l_type = F_WRLCK;
+  request.l_whence = SEEK_SET;
+  if (fcntl(fd, F_SETLK, &request) != 0) {
+    int error = errno;
+    if (error != EAGAIN && error != EACCES) {
+      close(fd);
+      return Status::FromErrno("lock: fcntl", path, error);
+    }
+    struct flock holder {};
+    holder.l_type = F_WRLCK;
+    holder.l_whence = SEEK_SET;
+    std::string who = "another process";
+    if (fcntl(fd, F_GETLK, &holder) == 0 && holder.l_type != F_UNLCK) {
+      who = "process " + DescribeProcess(holder.l_pid);
+    }
+    close(fd);
+    return Status::Busy("state: " + path + " is held by " + who);
+  }
+  std::string pid = std::to_string(getpid()) + "\n";
+  if (ftruncate(fd, 0) != 0 ||
+      pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    int error = errno;
+    close(fd);
+    return Status::FromErrno("lock: write", path, error);
+  }
+  return std::unique_ptr<DirectoryLock>(new DirectoryLock(fd));
+}
+
+DirectoryLock::~DirectoryLock() { close(fd_); }
+
+Result<std::unique_ptr<StateDb>> StateDb::Open(const std::string& directory,
+                                               Options options) {
+  std::unique_ptr<StateDb> state(new StateDb());
+  state->directory_ = directory;
+  if (!options.read_only) {
+    std::error_code error;
+    std::filesystem::create_directories(directory, error);
+    if (error) {
+      return Status::IOError("state: cannot create " + directory + ": " +
+                             error.message());
+    }
+    INGEST_ASSIGN_OR_RETURN(state->lock_,
+                            DirectoryLock::Acquire(directory + "/LOCK.crawl-ingest"));
+  }
+
+  rocksdb::Options db_options;
+  db_options.create_if_missing = !options.read_only;
+  db_options.IncreaseParallelism(2);
+  db_options.max_open_files = 512;
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_options.keep_log_file_num = 2;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.whole_key_filtering = true;
+  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  std::string path = directory + "/db";
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status status =
+      options.read_only ? rocksdb::DB::OpenForReadOnly(db_options, path, &db)
+                        : rocksdb::DB::Open(db_options, path, &db);
+  if (!status.ok()) return FromRocksDb(status, "open " + path);
+  state->db_.reset(db);
+  return state;
+}
+
+StateDb::~StateDb() {
+  if (db_) {
+    db_->Close().PermitUncheckedError();
+  }
+}
+
+Result<std::optional<std::string>> StateDb::Get(std::string_view key) {
+  std::string value;
+  rocksdb::Status status = db_->Get(rocksdb::ReadOptions(),
+                                    rocksdb::Slice(key.data(), key.size()), &value);
+  if (status.IsNotFound()) return std::optional<std::string>();
+  if (!status.ok()) return FromRocksDb(status, "get");
+  return std::optional<std::string>(std::move(value));
+}
+
+Status StateDb::MultiGet(const std::vector<std::string>& keys,
+                         std::vector<std::optional<std::string>>* values) {
+  values->assign(keys.size(), std::nullopt);
+  if (keys.empty()) return Status::OK();
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> found(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), keys.size(),
+                slices.data(), found.data(), statuses.data());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].ok()) {
+      (*values)[i] = found[i].ToString();
+    } else if (!statuses[i].IsNotFound()) {
+      return FromRocksDb(statuses[i], "multiget");
+    }
+  }
+  return Status::OK();
+}
+
+Status StateDb::Scan(std::string_view prefix,
+                     const std::function<bool(std::string_view, std::string_view)>& visit) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  rocksdb::Slice start(prefix.data(), prefix.size());
+  for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
+    if (!visit(std::string_view(it->key().data(), it->key().size()),
+               std::string_view(it->value().data(), it->value().size()))) {
+      break;
+    }
+  }
+  return FromRocksDb(it->status(), "scan");
+}
+
+std::unique_ptr<StateTransaction> StateDb::NewTransaction() {
+  return std::make_unique<RocksTransaction>();
+}
+
+Status StateDb::Commit(StateTransaction& transaction) {
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  auto& batch = static_cast<RocksTransaction&>(transaction).batch;
+  if (batch.Count() == 0) return Status::OK();
+  return FromRocksDb(db_->Write(write_options, &batch), "commit");
+}
+
+}  // namespace ingest

@@ -1,0 +1,81 @@
+// StateDb: the persistent run state in one directory: an exclusive lock
+// (one process per state) and a RocksDB database holding the dedup index,
+// the chunk manifest of the commit protocol and run bookkeeping.
+//
+// Key space (one byte prefix, then '/'):
+//   a/<oid>_<aid>    DedupEntry (stages/dedup/dedup_entry.h)
+//   c/<final path>   temp path of a chunk committed but maybe not renamed
+//   m/<name>         metadata (last_run_millis, …)
+// Thread-safe: RocksDB is; the lock is held for the object's lifetime.
+#ifndef INGEST_STAGES_DEDUP_STATE_DB_H_
+#define INGEST_STAGES_DEDUP_STATE_DB_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pipeline/commit.h"
+#include "pipeline/status.h"
+
+namespace rocksdb {
+class DB;
+class Status;
+}  // namespace rocksdb
+
+namespace ingest {
+
+// Converts a RocksDB status at the boundary; `what` names the operation.
+Status FromRocksDb(const rocksdb::Status& status, std::string_view what);
+
+// An exclusive advisory lock (fcntl) on `path`, held until destruction. The
+// file records the holder's PID so a second process can name it.
+class DirectoryLock {
+ public:
+  // Busy naming the holding process when another process holds it.
+  static Result<std::unique_ptr<DirectoryLock>> Acquire(const std::string& path);
+  ~DirectoryLock();
+
+ private:
+  explicit DirectoryLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+class StateDb : public DurableState {
+ public:
+  struct Options {
+    bool read_only = false;  // no lock, no writes (audits)
+  };
+  // Creates `directory` when missing. Busy when another process holds it.
+  static Result<std::unique_ptr<StateDb>> Open(const std::string& directory,
+                                               Options options);
+  ~StateDb() override;
+
+  const std::string& directory() const { return directory_; }
+
+  // Point lookup; nullopt when absent.
+  Result<std::optional<std::string>> Get(std::string_view key);
+  // Batched lookup, values[i] for keys[i].
+  Status MultiGet(const std::vector<std::string>& keys,
+                  std::vector<std::optional<std::string>>* values);
+  // Calls `visit` for every key starting with `prefix`, in key order, until
+  // it returns false.
+  Status Scan(std::string_view prefix,
+              const std::function<bool(std::string_view key,
+                                       std::string_view value)>& visit);
+
+  std::unique_ptr<StateTransaction> NewTransaction() override;
+  Status Commit(StateTransaction& transaction) override;
+
+ private:
+  StateDb() = default;
+  std::string directory_;
+  std::unique_ptr<DirectoryLock> lock_;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+}  // namespace ingest
+
+#endif  // INGEST_STAGES_DEDUP_STATE_DB_H_

@@ -1,0 +1,126 @@
+#include "stages/emit/chunk_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <utility>
+
+namespace ingest {
+
+namespace {
+
+constexpr size_t kFlushBytes = 1 << 20;
+
+std::string DirectoryOf(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+Status WriteAll(int fd, std::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno("emit: write", path, errno);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+std::string TempPathFor(const std::string& final_path) {
+  size_t slash = final_path.rfind('/');
+  if (slash == std::string::npos) return "." + final_path + ".tmp";
+  return final_path.substr(0, slash + 1) + "." + final_path.substr(slash + 1) +
+         ".tmp";
+}
+
+Status SyncDirectory(const std::string& directory) {
+  int fd = open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::FromErrno("emit: open directory", directory, errno);
+  int result = fsync(fd);
+  int error = errno;
+  close(fd);
+  if (result != 0) return Status::FromErrno("emit: fsync", directory, error);
+  return Status::OK();
+}
+
+Status WriteFileAtomically(const std::string& path, std::string_view contents) {
+  ChunkFile file(path);
+  file.buffer()->append(contents);
+  INGEST_RETURN_IF_ERROR(file.Seal());
+  return file.Publish();
+}
+
+ChunkFile::ChunkFile(std::string final_path)
+    : final_path_(std::move(final_path)), temp_path_(TempPathFor(final_path_)) {}
+
+ChunkFile ChunkFile::ForDescriptor(int fd, std::string name) {
+  ChunkFile file(std::move(name));
+  file.temp_path_ = file.final_path_;
+  file.fd_ = fd;
+  file.owns_fd_ = false;
+  return file;
+}
+
+ChunkFile::ChunkFile(ChunkFile&& other) noexcept { *this = std::move(other); }
+
+ChunkFile& ChunkFile::operator=(ChunkFile&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0 && owns_fd_) close(fd_);
+    final_path_ = std::move(other.final_path_);
+    temp_path_ = std::move(other.temp_path_);
+    fd_ = std::exchange(other.fd_, -1);
+    owns_fd_ = other.owns_fd_;
+    written_ = other.written_;
+    buffer_ = std::move(other.buffer_);
+  }
+  return *this;
+}
+
+ChunkFile::~ChunkFile() {
+  if (fd_ >= 0 && owns_fd_) close(fd_);
+}
+
+Status ChunkFile::Flush() {
+  if (buffer_.empty()) return Status::OK();
+  if (fd_ < 0) {
+    fd_ = open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) return Status::FromErrno("emit: create", temp_path_, errno);
+  }
+  INGEST_RETURN_IF_ERROR(WriteAll(fd_, buffer_, temp_path_));
+  written_ += buffer_.size();
+  buffer_.clear();
+  return Status::OK();
+}
+
+Status ChunkFile::MaybeFlush() {
+  if (buffer_.size() < kFlushBytes) return Status::OK();
+  return Flush();
+}
+
+Status ChunkFile::Seal() {
+  INGEST_RETURN_IF_ERROR(Flush());
+  if (fd_ < 0 || !owns_fd_) return Status::OK();
+  if (fsync(fd_) != 0) return Status::FromErrno("emit: fsync", temp_path_, errno);
+  int result = close(fd_);
+  fd_ = -1;
+  if (result != 0) return Status::FromErrno("emit: close", temp_path_, errno);
+  return Status::OK();
+}
+
+Status ChunkFile::Publish() {
+  if (!owns_fd_ || written_ == 0) return Status::OK();
+  if (std::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
+    return Status::FromErrno("emit: rename", temp_path_, errno);
+  }
+  return SyncDirectory(DirectoryOf(final_path_));
+}
+
+}  // namespace ingest

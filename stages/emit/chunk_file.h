@@ -1,0 +1,65 @@
+// ChunkFile: one output chunk being written: records are buffered and
+// written in large writes to a hidden temp file beside the final name;
+// Seal() makes it durable (fsync), Publish() renames it into place and
+// syncs the directory. A reader never sees a partial chunk.
+//
+// Used by one thread. The file is created on the first Append, so a chunk
+// without records leaves nothing behind.
+#ifndef INGEST_STAGES_EMIT_CHUNK_FILE_H_
+#define INGEST_STAGES_EMIT_CHUNK_FILE_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "pipeline/status.h"
+
+namespace ingest {
+
+class ChunkFile {
+ public:
+  // `final_path` is where Publish() puts it; the temp file is
+  // "<dir>/.<name>.tmp". fd >= 0 writes straight to that descriptor
+  // instead (stdout), with no temp file and nothing to publish.
+  explicit ChunkFile(std::string final_path);
+  static ChunkFile ForDescriptor(int fd, std::string name);
+  ChunkFile(ChunkFile&& other) noexcept;
+  ChunkFile& operator=(ChunkFile&& other) noexcept;
+  ~ChunkFile();
+
+  // The record buffer to append to; call MaybeFlush() after appending.
+  std::string* buffer() { return &buffer_; }
+  Status MaybeFlush();
+  // Bytes appended so far, written or not.
+  uint64_t size() const { return written_ + buffer_.size(); }
+  bool empty() const { return size() == 0; }
+
+  // Writes what is buffered and fsyncs; the file stays a temp file.
+  Status Seal();
+  // Renames the sealed temp file to its final path and syncs the directory.
+  Status Publish();
+
+  const std::string& final_path() const { return final_path_; }
+  const std::string& temp_path() const { return temp_path_; }
+
+ private:
+  Status Flush();
+  std::string final_path_;
+  std::string temp_path_;
+  int fd_ = -1;
+  bool owns_fd_ = true;
+  uint64_t written_ = 0;
+  std::string buffer_;
+};
+
+// "<dir>/.<name>.tmp" for "<dir>/<name>".
+std::string TempPathFor(const std::string& final_path);
+// fsync of a directory, so a rename in it is durable.
+Status SyncDirectory(const std::string& directory);
+// Writes `contents` to `path` atomically: temp file, fsync, rename, fsync
+// of the directory.
+Status WriteFileAtomically(const std::string& path, std::string_view contents);
+
+}  // namespace ingest
+
+#endif  // INGEST_STAGES_EMIT_CHUNK_FILE_H_

@@ -1,0 +1,169 @@
+#include "stages/emit/emit_stage.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <optional>
+
+#include "pipeline/logging.h"
+#include "stages/emit/chunk_file.h"
+#include "stages/emit/ndjson_writer.h"
+
+namespace ingest {
+
+namespace {
+
+// The stage that assigns each reason, for the `stage=` log field.
+std::string_view StageOf(QuarantineReason reason) {
+  switch (reason) {
+    case QuarantineReason::kUnreadable:
+    case QuarantineReason::kTooLarge:
+    case QuarantineReason::kEmptyFile: return "read";
+    case QuarantineReason::kHashMismatch: return "verify";
+    default: return "parse";
+  }
+}
+
+class EmitState : public WorkerState {
+ public:
+  uint64_t chunk_index = 0;
+  std::optional<ChunkFile> articles;
+  std::optional<ChunkFile> quarantine;  // absent when writing to stdout
+  std::optional<ChunkFile> duplicates;
+  uint64_t records_in_chunk = 0;
+  // Manifest entries of published chunks, deleted at the next commit.
+  std::vector<std::string> published_keys;
+  WarnLimiter limiter;
+};
+
+void StartChunk(const EmitOptions& options, EmitState* state) {
+  ++state->chunk_index;
+  state->records_in_chunk = 0;
+  if (options.to_stdout) {
+    if (!state->articles) state->articles = ChunkFile::ForDescriptor(STDOUT_FILENO, "stdout");
+    return;
+  }
+  std::string name = fmt::format("{}-{:06d}.ndjson", options.run_id, state->chunk_index);
+  state->articles.emplace(options.out_dir + "/articles/" + name);
+  state->quarantine.emplace(options.out_dir + "/quarantine/" + name);
+  state->duplicates.emplace(options.out_dir + "/duplicates/" + name);
+}
+
+}  // namespace
+
+std::string ChunkManifestKey(std::string_view final_path) {
+  std::string key(kChunkManifestPrefix);
+  key.append(final_path);
+  return key;
+}
+
+std::unique_ptr<WorkerState> EmitStage::NewWorkerState() const {
+  auto state = std::make_unique<EmitState>();
+  StartChunk(options_, state.get());
+  return state;
+}
+
+Result<Disposition> EmitStage::Process(Article& article,
+                                       WorkerState* state) const {
+  INGEST_RETURN_IF_ERROR(EmitOne(article, /*passed_on=*/true, state));
+  return Disposition::kContinue;
+}
+
+Status EmitStage::ProcessBatch(Batch& batch,
+                               std::vector<Disposition>& dispositions,
+                               WorkerState* state) const {
+  for (size_t i = 0; i < batch.articles.size(); ++i) {
+    INGEST_RETURN_IF_ERROR(EmitOne(batch.articles[i],
+                                   dispositions[i] == Disposition::kContinue, state));
+  }
+  return Status::OK();
+}
+
+Status EmitStage::EmitOne(Article& article, bool passed_on,
+                          WorkerState* worker_state) const {
+  auto* state = static_cast<EmitState*>(worker_state);
+  RunSummary& summary = *summary_;
+  ++summary.files;
+  summary.bytes_read += article.bytes_read;
+  switch (article.outcome) {
+    case Outcome::kQuarantined:
+      ++summary.quarantined[static_cast<size_t>(article.reason)];
+      if (log_->should_log(spdlog::level::warn) &&
+          state->limiter.Allow(*log_, name())) {
+        log_->warn("article quarantined stage={} code={} path={} detail={}",
+                   StageOf(article.reason), QuarantineReasonName(article.reason),
+                   article.source, article.detail);
+      }
+      if (!state->quarantine) return Status::OK();
+      AppendQuarantineRecord(article, state->quarantine->buffer());
+      return state->quarantine->MaybeFlush();
+    case Outcome::kDuplicate:
+    case Outcome::kRevision:
+      if (article.outcome == Outcome::kDuplicate) {
+        ++summary.duplicates;
+      } else {
+        ++summary.revisions;
+      }
+      SPDLOG_LOGGER_DEBUG(log_, "article {} id={} path={} first_source={}",
+                          article.outcome == Outcome::kDuplicate ? "duplicate"
+                                                                 : "revision",
+                          article.id, article.source, article.first_source);
+      if (!passed_on) {
+        // Not emitted: a duplicate, or a revision under --revisions skip.
+        if (!state->duplicates) return Status::OK();
+        AppendDuplicateRecord(article, state->duplicates->buffer());
+        return state->duplicates->MaybeFlush();
+      }
+      break;  // a revision emitted under --revisions emit
+    case Outcome::kEmitted:
+      ++summary.emitted;
+      break;
+    case Outcome::kPending:
+      return Status::Internal("emit: article reached emit undecided: " +
+                              article.source);
+  }
+  AppendArticleRecord(article, state->articles->buffer());
+  ++state->records_in_chunk;
+  return state->articles->MaybeFlush();
+}
+
+bool EmitStage::CommitDue(WorkerState* worker_state) const {
+  auto* state = static_cast<EmitState*>(worker_state);
+  return state->records_in_chunk >= options_.chunk_records ||
+         state->articles->size() >= options_.chunk_bytes;
+}
+
+Status EmitStage::PrepareCommit(WorkerState* worker_state,
+                                StateTransaction* transaction) const {
+  auto* state = static_cast<EmitState*>(worker_state);
+  for (const std::string& key : state->published_keys) transaction->Delete(key);
+  state->published_keys.clear();
+  for (std::optional<ChunkFile>* file :
+       {&state->articles, &state->quarantine, &state->duplicates}) {
+    if (!*file) continue;
+    INGEST_RETURN_IF_ERROR((*file)->Seal());
+    if (options_.to_stdout || (*file)->empty()) continue;
+    transaction->Put(ChunkManifestKey((*file)->final_path()), (*file)->temp_path());
+  }
+  return Status::OK();
+}
+
+Status EmitStage::FinishCommit(WorkerState* worker_state) const {
+  auto* state = static_cast<EmitState*>(worker_state);
+  if (options_.to_stdout) {
+    state->records_in_chunk = 0;
+    return Status::OK();
+  }
+  for (std::optional<ChunkFile>* file :
+       {&state->articles, &state->quarantine, &state->duplicates}) {
+    if ((*file)->empty()) continue;
+    INGEST_RETURN_IF_ERROR((*file)->Publish());
+    state->published_keys.push_back(ChunkManifestKey((*file)->final_path()));
+  }
+  StartChunk(options_, state);
+  return Status::OK();
+}
+
+}  // namespace ingest

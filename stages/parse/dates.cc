@@ -1,0 +1,95 @@
+#include "stages/parse/dates.h"
+
+#include <cstdio>
+
+namespace ingest {
+
+namespace {
+
+bool Digits(std::string_view text, size_t pos, size_t count, int* value) {
+  if (pos + count > text.size()) return false;
+  int result = 0;
+  for (size_t i = pos; i < pos + count; ++i) {
+    char c = text[i];
+    if (c < '0' || c > '9') return false;
+    result = result * 10 + (c - '0');
+  }
+  *value = result;
+  return true;
+}
+
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+}  // namespace
+
+std::string FormatUtcOffset(int minutes) {
+  char sign = minutes < 0 ? '-' : '+';
+  if (minutes < 0) minutes = -minutes;
+  char buffer[16];
+  std::snprintf(buffer, sizeof(buffer), "%c%02d:%02d", sign, minutes / 60 % 100,
+                minutes % 60);
+  return buffer;
+}
+
+std::optional<int> ParseUtcOffset(std::string_view text) {
+  if (text == "Z" || text == "z") return 0;
+  if (text.size() != 6 && text.size() != 5) return std::nullopt;
+  if (text[0] != '+' && text[0] != '-') return std::nullopt;
+  int hours = 0;
+  int minutes = 0;
+  if (!Digits(text, 1, 2, &hours)) return std::nullopt;
+  size_t minute_pos = text.size() == 6 ? 4 : 3;
+  if (text.size() == 6 && text[3] != ':') return std::nullopt;
+  if (!Digits(text, minute_pos, 2, &minutes)) return std::nullopt;
+  if (hours > 23 || minutes > 59) return std::nullopt;
+  int total = hours * 60 + minutes;
+  return text[0] == '-' ? -total : total;
+}
+
+std::optional<std::string> ToRfc3339(std::string_view value,
+                                     int default_offset_minutes) {
+  int year, month, day, hour, minute, second = 0;
+  if (!Digits(value, 0, 4, &year) || value.size() < 16 || value[4] != '-' ||
+      !Digits(value, 5, 2, &month) || value[7] != '-' ||
+      !Digits(value, 8, 2, &day) || (value[10] != ' ' && value[10] != 'T') ||
+      !Digits(value, 11, 2, &hour) || value[13] != ':' ||
+      !Digits(value, 14, 2, &minute)) {
+    return std::nullopt;
+  }
+  size_t pos = 16;
+  if (pos < value.size() && value[pos] == ':') {
+    if (!Digits(value, pos + 1, 2, &second)) return std::nullopt;
+    pos += 3;
+  }
+  std::string_view fraction;
+  if (pos < value.size() && value[pos] == '.') {
+    size_t end = pos + 1;
+    while (end < value.size() && value[end] >= '0' && value[end] <= '9') ++end;
+    if (end == pos + 1) return std::nullopt;
+    fraction = value.substr(pos, end - pos);
+    pos = end;
+  }
+  int offset = default_offset_minutes;
+  if (pos < value.size()) {
+    std::optional<int> parsed = ParseUtcOffset(value.substr(pos));
+    if (!parsed) return std::nullopt;
+    offset = *parsed;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) ||
+      hour > 23 || minute > 59 || second > 59) {
+    return std::nullopt;
+  }
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02dT%02d:%02d:%02d", year,
+                month, day, hour, minute, second);
+  std::string out(buffer);
+  out.append(fraction);
+  out += FormatUtcOffset(offset);
+  return out;
+}
+
+}  // namespace ingest

@@ -1,0 +1,152 @@
+#include "stages/parse/parse_stage.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "stages/parse/dates.h"
+#include "stages/parse/front_matter.h"
+#include "stages/parse/html_unescape.h"
+
+namespace ingest {
+
+namespace {
+
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
+// CRLF → LF in place; a lone CR stays.
+void NormalizeLineBreaks(std::string* raw) {
+  size_t first = raw->find("\r\n");
+  if (first == std::string::npos) return;
+  char* data = raw->data();
+  size_t out = first;
+  for (size_t in = first; in < raw->size(); ++in) {
+    if (data[in] == '\r' && in + 1 < raw->size() && data[in + 1] == '\n') continue;
+    data[out++] = data[in];
+  }
+  raw->resize(out);
+}
+
+bool AllAsciiDigits(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return c >= '0' && c <= '9';
+  });
+}
+
+bool AllHexDigits(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+           (c >= 'A' && c <= 'F');
+  });
+}
+
+Disposition Reject(Article& article, QuarantineReason reason,
+                   std::string detail) {
+  article.Quarantine(reason, std::move(detail));
+  article.raw = std::string();
+  return Disposition::kRejected;
+}
+
+std::optional<std::string> Unescaped(const std::string& value) {
+  if (value.empty()) return std::nullopt;
+  return HtmlUnescape(value);
+}
+
+}  // namespace
+
+Result<Disposition> ParseStage::Process(Article& article,
+                                        WorkerState* /*state*/) const {
+  std::string& raw = article.raw;
+  if (!simdjson::validate_utf8(raw.data(), raw.size())) {
+    return Reject(article, QuarantineReason::kInvalidUtf8,
+                  "the file is not valid UTF-8");
+  }
+  NormalizeLineBreaks(&raw);
+  std::string_view document = raw;
+  if (document.substr(0, kBom.size()) == kBom) document.remove_prefix(kBom.size());
+
+  FrontMatter front_matter;
+  std::string detail;
+  QuarantineReason reason = ReadFrontMatter(document, &front_matter, &detail);
+  if (reason != QuarantineReason::kNone) {
+    return Reject(article, reason, std::move(detail));
+  }
+
+  bool has_oid = false;
+  bool has_aid = false;
+  std::optional<std::string> raw_published_at, raw_crawled_at;
+  std::optional<std::string> stored_hash;
+  for (FrontMatterField& field : front_matter.fields) {
+    std::string_view key = field.key;
+    std::optional<std::string> value = Unescaped(field.value);
+    if (key == "id") article.id = value.value_or("");
+    else if (key == "oid") { has_oid = true; article.oid = value.value_or(""); }
+    else if (key == "aid") { has_aid = true; article.aid = value.value_or(""); }
+    else if (key == "url") article.url = std::move(value);
+    else if (key == "title") article.title = std::move(value);
+    else if (key == "publisher") article.publisher = std::move(value);
+    else if (key == "author") article.author = std::move(value);
+    else if (key == "category") article.category = std::move(value);
+    else if (key == "content_hash") stored_hash = std::move(value);
+    else if (key == "published_at" || key == "crawled_at") {
+      std::optional<std::string>& target =
+          key == "published_at" ? article.published_at : article.crawled_at;
+      if (value) {
+        target = ToRfc3339(*value, options_.default_offset_minutes);
+        if (!target) article.extra.emplace_back(std::string(key), std::move(value));
+      }
+    } else {
+      article.extra.emplace_back(std::string(key), std::move(value));
+    }
+  }
+
+  for (auto [present, name, value] :
+       {std::tuple{has_oid, "oid", &article.oid},
+        std::tuple{has_aid, "aid", &article.aid}}) {
+    if (!present) {
+      return Reject(article, QuarantineReason::kBadKey,
+                    std::string(name) + " is missing");
+    }
+    if (!AllAsciiDigits(*value)) {
+      return Reject(article, QuarantineReason::kBadKey,
+                    std::string(name) + " '" + *value +
+                        "' is not a non-empty string of ASCII digits");
+    }
+  }
+  std::string key = article.Key();
+  if (!article.id.empty() && article.id != key) {
+    return Reject(article, QuarantineReason::kIdMismatch,
+                  "id '" + article.id + "' is not oid_aid '" + key + "'");
+  }
+  article.id = std::move(key);
+  if (!stored_hash || stored_hash->empty()) {
+    return Reject(article, QuarantineReason::kMissingHash,
+                  "content_hash is missing or empty");
+  }
+  if (stored_hash->size() != 64 || !AllHexDigits(*stored_hash)) {
+    return Reject(article, QuarantineReason::kBadHash,
+                  "content_hash '" + *stored_hash + "' is not 64 hex digits");
+  }
+  article.stored_hash = std::move(*stored_hash);
+
+  std::string_view body;
+  if (!FindBody(document, front_matter.end, &body)) {
+    return Reject(article, QuarantineReason::kNoBody,
+                  "the body's two --- separators are not there");
+  }
+  article.text.clear();
+  HtmlUnescapeAppend(body, &article.text);
+  std::string_view stripped = StripPythonWhitespace(article.text);
+  if (stripped.size() != article.text.size()) {
+    article.text = std::string(stripped);
+  }
+  if (article.text.empty()) {
+    return Reject(article, QuarantineReason::kEmptyBody,
+                  "the body is empty after unescape and strip");
+  }
+  article.raw = std::string();
+  return Disposition::kContinue;
+}
+
+}  // namespace ingest

@@ -1,0 +1,78 @@
+#include "stages/read/read_stage.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+namespace ingest {
+
+namespace {
+
+// A worker's read buffer, reused for every file: most articles fit in one
+// read(2) into it, and only then are copied into an exact-size string.
+class ReadState : public WorkerState {
+ public:
+  std::vector<char> buffer = std::vector<char>(256 << 10);
+};
+
+Disposition Reject(Article& article, QuarantineReason reason,
+                   std::string detail) {
+  article.Quarantine(reason, std::move(detail));
+  return Disposition::kRejected;
+}
+
+}  // namespace
+
+std::unique_ptr<WorkerState> ReadStage::NewWorkerState() const {
+  return std::make_unique<ReadState>();
+}
+
+Result<Disposition> ReadStage::Process(Article& article,
+                                       WorkerState* state) const {
+  if (article.outcome == Outcome::kQuarantined) return Disposition::kRejected;
+  std::vector<char>& buffer = static_cast<ReadState*>(state)->buffer;
+
+  int fd = open(article.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    return Reject(article, QuarantineReason::kUnreadable,
+                  std::string("open: ") + std::strerror(errno));
+  }
+  article.raw.clear();
+  uint64_t total = 0;
+  const uint64_t limit = options_.max_file_size;
+  int read_errno = 0;
+  while (true) {
+    ssize_t n = read(fd, buffer.data(), buffer.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      read_errno = errno;
+      break;
+    }
+    if (n == 0) break;
+    total += static_cast<uint64_t>(n);
+    if (total > limit) break;
+    article.raw.append(buffer.data(), static_cast<size_t>(n));
+  }
+  close(fd);
+  article.bytes_read = total;
+  if (read_errno != 0) {
+    article.raw.clear();
+    return Reject(article, QuarantineReason::kUnreadable,
+                  std::string("read: ") + std::strerror(read_errno));
+  }
+  if (total > limit) {
+    article.raw.clear();
+    return Reject(article, QuarantineReason::kTooLarge,
+                  "larger than the maximum file size of " +
+                      std::to_string(limit) + " bytes");
+  }
+  if (total == 0) {
+    return Reject(article, QuarantineReason::kEmptyFile, "the file has no bytes");
+  }
+  return Disposition::kContinue;
+}
+
+}  // namespace ingest
