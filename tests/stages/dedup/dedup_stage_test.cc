@@ -1,0 +1,178 @@
+// DedupStage and StateDb on a real RocksDB in a temporary directory.
+#include "stages/dedup/dedup_stage.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "stages/dedup/dedup_entry.h"
+#include "stages/dedup/state_db.h"
+#include "stages/verify/sha256.h"
+#include "tests/testing/testing.h"
+
+namespace ingest {
+namespace {
+
+std::string HashOf(std::string_view text) {
+  Sha256 sha256;
+  return ToHex(sha256.Hash(text).value());
+}
+
+Article Verified(std::string oid, std::string aid, std::string_view text,
+                 std::string source) {
+  Article article;
+  article.oid = std::move(oid);
+  article.aid = std::move(aid);
+  article.id = article.Key();
+  article.content_hash = HashOf(text);
+  article.source = std::move(source);
+  return article;
+}
+
+class DedupStageTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+
+  void Reopen() {
+    state_.reset();
+    auto opened = StateDb::Open(dir_.Join("state"), {});
+    ASSERT_OK(opened.status());
+    state_ = std::move(opened).value();
+  }
+
+  // Runs one batch through a fresh stage instance and commits it.
+  std::vector<Disposition> RunBatch(std::vector<Article>& articles,
+                                    bool emit_revisions = false,
+                                    std::string run_id = "run1") {
+    DedupStage stage(state_.get(), DedupOptions{emit_revisions, run_id});
+    auto worker = stage.NewWorkerState();
+    Batch batch;
+    batch.articles = std::move(articles);
+    std::vector<Disposition> dispositions(batch.articles.size(),
+                                          Disposition::kContinue);
+    EXPECT_OK(stage.ProcessBatch(batch, dispositions, worker.get()));
+    auto transaction = state_->NewTransaction();
+    EXPECT_OK(stage.PrepareCommit(worker.get(), transaction.get()));
+    EXPECT_OK(state_->Commit(*transaction));
+    EXPECT_OK(stage.FinishCommit(worker.get()));
+    articles = std::move(batch.articles);
+    return dispositions;
+  }
+
+  test::TempDir dir_;
+  std::unique_ptr<StateDb> state_;
+};
+
+TEST_F(DedupStageTest, FirstOccurrenceInABatchWinsAndLaterCopiesAreDuplicates) {
+  std::vector<Article> articles = {
+      Verified("1", "01", "body", "a.txt"),
+      Verified("1", "01", "body", "b.txt"),
+      Verified("1", "1", "body", "c.txt"),  // leading zeros are part of the key
+  };
+  std::vector<Disposition> result = RunBatch(articles);
+  EXPECT_EQ(result[0], Disposition::kContinue);
+  EXPECT_EQ(articles[0].outcome, Outcome::kEmitted);
+  EXPECT_EQ(result[1], Disposition::kDuplicate);
+  EXPECT_EQ(articles[1].outcome, Outcome::kDuplicate);
+  EXPECT_EQ(articles[1].first_source, "a.txt");
+  EXPECT_EQ(result[2], Disposition::kContinue);
+}
+
+TEST_F(DedupStageTest, KeysPersistAcrossRunsAndReopen) {
+  std::vector<Article> first = {Verified("7", "42", "body", "a.txt")};
+  RunBatch(first);
+  Reopen();
+  std::vector<Article> second = {Verified("7", "42", "body", "again.txt")};
+  std::vector<Disposition> result = RunBatch(second, false, "run2");
+  EXPECT_EQ(result[0], Disposition::kDuplicate);
+  EXPECT_EQ(second[0].first_source, "a.txt");
+}
+
+TEST_F(DedupStageTest, NewHashIsARevisionSkippedByDefault) {
+  std::vector<Article> articles = {Verified("7", "42", "v1", "a.txt"),
+                                   Verified("7", "42", "v2", "b.txt")};
+  std::vector<Disposition> result = RunBatch(articles);
+  EXPECT_EQ(result[1], Disposition::kDuplicate);
+  EXPECT_EQ(articles[1].outcome, Outcome::kRevision);
+  EXPECT_EQ(articles[1].revision, 2u);
+  auto stored = state_->Get(DedupStateKey("7_42"));
+  ASSERT_OK(stored.status());
+  ASSERT_TRUE(stored->has_value());
+  auto entry = DedupEntry::Decode(**stored);
+  ASSERT_OK(entry.status());
+  EXPECT_EQ(entry->versions.size(), 1u);  // skip leaves the state alone
+}
+
+TEST_F(DedupStageTest, EmittedRevisionsAreNumberedAndRememberedAcrossRuns) {
+  std::vector<Article> articles = {Verified("7", "42", "v1", "a.txt"),
+                                   Verified("7", "42", "v2", "b.txt"),
+                                   Verified("7", "42", "v3", "c.txt")};
+  std::vector<Disposition> result = RunBatch(articles, /*emit_revisions=*/true);
+  EXPECT_EQ(result[1], Disposition::kContinue);
+  EXPECT_EQ(articles[1].revision, 2u);
+  EXPECT_EQ(articles[2].revision, 3u);
+  // A later run over the same copies finds every hash known: all duplicates.
+  std::vector<Article> again = {Verified("7", "42", "v1", "a.txt"),
+                                Verified("7", "42", "v2", "b.txt")};
+  result = RunBatch(again, true, "run2");
+  EXPECT_EQ(result[0], Disposition::kDuplicate);
+  EXPECT_EQ(result[1], Disposition::kDuplicate);
+  EXPECT_EQ(again[1].first_source, "b.txt");
+}
+
+TEST_F(DedupStageTest, UncommittedDecisionsAreNotInTheState) {
+  DedupStage stage(state_.get(), DedupOptions{false, "run1"});
+  auto worker = stage.NewWorkerState();
+  Batch batch;
+  batch.articles.push_back(Verified("9", "9", "x", "a.txt"));
+  std::vector<Disposition> dispositions(1, Disposition::kContinue);
+  ASSERT_OK(stage.ProcessBatch(batch, dispositions, worker.get()));
+  auto stored = state_->Get(DedupStateKey("9_9"));
+  ASSERT_OK(stored.status());
+  EXPECT_FALSE(stored->has_value());
+  // ...but the same run already knows the key.
+  Batch next;
+  next.articles.push_back(Verified("9", "9", "x", "b.txt"));
+  ASSERT_OK(stage.ProcessBatch(next, dispositions, worker.get()));
+  EXPECT_EQ(dispositions[0], Disposition::kDuplicate);
+}
+
+TEST(DedupEntryTest, EncodeDecodeRoundTripsAndRejectsGarbage) {
+  DedupEntry entry;
+  Sha256::Digest hash{};
+  hash[0] = 0xAB;
+  entry.versions.push_back(DedupVersion{hash, "dir/a.txt", "20260101T000000.000Z"});
+  entry.versions.push_back(DedupVersion{Sha256::Digest{}, "b", "r"});
+  auto decoded = DedupEntry::Decode(entry.Encode());
+  ASSERT_OK(decoded.status());
+  ASSERT_EQ(decoded->versions.size(), 2u);
+  EXPECT_EQ(decoded->versions[0].source, "dir/a.txt");
+  EXPECT_EQ(decoded->versions[0].hash, hash);
+  std::string encoded = entry.Encode();
+  EXPECT_EQ(DedupEntry::Decode(encoded.substr(0, encoded.size() - 1)).status().code(),
+            StatusCode::kCorruption);
+  EXPECT_EQ(DedupEntry::Decode("").status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(DedupEntry::Decode(encoded + "x").status().code(), StatusCode::kCorruption);
+}
+
+TEST(StateDbTest, SecondProcessGetsBusyNamingTheHolder) {
+  test::TempDir dir;
+  auto opened = StateDb::Open(dir.Join("state"), {});
+  ASSERT_OK(opened.status());
+  // fcntl locks are per process, so the contender must be another process.
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto second = StateDb::Open(dir.Join("state"), {});
+    bool busy = second.status().code() == StatusCode::kBusy &&
+                second.status().message().find(std::to_string(getppid())) !=
+                    std::string::npos;
+    _exit(busy ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace ingest
