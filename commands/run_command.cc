@@ -17,6 +17,7 @@
 #include "commands/exit_codes.h"
 #include "pipeline/run_state.h"
 #include "pipeline/runner.h"
+#include "pipeline/test_hooks.h"
 #include "stages/dedup/dedup_stage.h"
 #include "stages/dedup/state_db.h"
 #include "stages/emit/chunk_file.h"
@@ -121,6 +122,7 @@ int RunCommand(const RunConfig& config, spdlog::logger& log) {
     }
   }
 
+  TestHook("run.locked");
   Result<std::string> run_id = NewRunId(state.get());
   if (!run_id.ok()) {
     log.error("{}", run_id.status().message());

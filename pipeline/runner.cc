@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "pipeline/bounded_queue.h"
+#include "pipeline/test_hooks.h"
 
 namespace ingest {
 
@@ -133,10 +134,13 @@ Status Runner::CommitPoint(std::vector<std::unique_ptr<WorkerState>>& states) {
     INGEST_RETURN_IF_ERROR(
         serial_stages_[s]->PrepareCommit(states[s].get(), transaction.get()));
   }
+  TestHook("commit.prepared");
   INGEST_RETURN_IF_ERROR(state_->Commit(*transaction));
+  TestHook("commit.durable");
   for (size_t s = 0; s < serial_stages_.size(); ++s) {
     INGEST_RETURN_IF_ERROR(serial_stages_[s]->FinishCommit(states[s].get()));
   }
+  TestHook("commit.finished");
   return Status::OK();
 }
 
