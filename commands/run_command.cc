@@ -23,6 +23,7 @@
 #include "stages/emit/chunk_file.h"
 #include "stages/emit/emit_stage.h"
 #include "stages/emit/output_recovery.h"
+#include "stages/emit/render_stage.h"
 #include "stages/parse/parse_stage.h"
 #include "stages/read/file_walker.h"
 #include "stages/read/read_stage.h"
@@ -145,6 +146,7 @@ int RunCommand(const RunConfig& config, spdlog::logger& log) {
   ReadStage read(ReadOptions{config.max_file_size});
   ParseStage parse(ParseOptions{config.default_offset_minutes});
   VerifyStage verify;
+  RenderStage render;
   DedupStage dedup(state.get(), DedupOptions{config.emit_revisions, summary.run_id});
   EmitOptions emit_options;
   emit_options.out_dir = out_dir;
@@ -157,7 +159,7 @@ int RunCommand(const RunConfig& config, spdlog::logger& log) {
   RunState run_state;
   RunnerOptions runner_options;
   runner_options.workers = workers;
-  Runner runner({&read, &parse, &verify, &dedup, &emit}, state.get(),
+  Runner runner({&read, &parse, &verify, &render, &dedup, &emit}, state.get(),
                 runner_options, &run_state, &log);
   FileWalker walker(config.inputs);
 

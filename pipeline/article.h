@@ -72,6 +72,11 @@ struct Article {
   std::string text;          // unescaped, stripped body: the hashed bytes
   std::string content_hash;  // lowercase hex SHA-256 of text
 
+  // The article's NDJSON line, rendered ahead by a parallel stage so the
+  // serial end only copies it; a revision number goes at record_revision_at.
+  std::string record;
+  size_t record_revision_at = 0;
+
   // Set by dedup for duplicates and revisions.
   std::string first_source;
   uint32_t revision = 0;  // 2, 3, … for revisions

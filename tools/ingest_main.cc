@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
       "verified NDJSON.",
       "crawl-ingest"};
   app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand
   app.set_version_flag("--version", kVersion);
   std::string log_level = "info";
   app.add_option("--log-level", log_level,

@@ -124,7 +124,12 @@ Status EmitStage::EmitOne(Article& article, bool passed_on,
       return Status::Internal("emit: article reached emit undecided: " +
                               article.source);
   }
-  AppendArticleRecord(article, state->articles->buffer());
+  if (article.outcome == Outcome::kRevision) {
+    AppendWithRevision(article.record, article.record_revision_at,
+                       article.revision, state->articles->buffer());
+  } else {
+    state->articles->buffer()->append(article.record);
+  }
   ++state->records_in_chunk;
   return state->articles->MaybeFlush();
 }

@@ -63,7 +63,7 @@ void AppendJsonString(std::string_view text, std::string* out) {
   out->push_back('"');
 }
 
-void AppendArticleRecord(const Article& article, std::string* out) {
+size_t AppendArticleRecord(const Article& article, std::string* out) {
   out->append("{\"id\":");
   AppendJsonString(article.id, out);
   AppendKey("oid", out);
@@ -90,10 +90,7 @@ void AppendArticleRecord(const Article& article, std::string* out) {
   AppendJsonString(article.text, out);
   AppendKey("source", out);
   AppendJsonString(article.source, out);
-  if (article.outcome == Outcome::kRevision) {
-    AppendKey("revision", out);
-    out->append(std::to_string(article.revision));
-  }
+  size_t revision_at = out->size();
   if (!article.extra.empty()) {
     AppendKey("extra", out);
     char separator = '{';
@@ -107,6 +104,15 @@ void AppendArticleRecord(const Article& article, std::string* out) {
     out->push_back('}');
   }
   out->append("}\n");
+  return revision_at;
+}
+
+void AppendWithRevision(std::string_view record, size_t revision_at,
+                        uint32_t revision, std::string* out) {
+  out->append(record.substr(0, revision_at));
+  AppendKey("revision", out);
+  out->append(std::to_string(revision));
+  out->append(record.substr(revision_at));
 }
 
 void AppendQuarantineRecord(const Article& article, std::string* out) {

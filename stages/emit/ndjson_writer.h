@@ -16,7 +16,12 @@ namespace ingest {
 // Appends `text` as a JSON string literal, quotes included.
 void AppendJsonString(std::string_view text, std::string* out);
 
-void AppendArticleRecord(const Article& article, std::string* out);
+// The article record without `revision`; returns the offset in *out where
+// `,"revision":n` belongs (FORMAT.md §3 puts it after `source`).
+size_t AppendArticleRecord(const Article& article, std::string* out);
+// The record of an emitted revision, from the line AppendArticleRecord made.
+void AppendWithRevision(std::string_view record, size_t revision_at,
+                        uint32_t revision, std::string* out);
 void AppendQuarantineRecord(const Article& article, std::string* out);
 void AppendDuplicateRecord(const Article& article, std::string* out);
 

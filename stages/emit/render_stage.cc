@@ -1,0 +1,17 @@
+#include "stages/emit/render_stage.h"
+
+#include "stages/emit/ndjson_writer.h"
+
+namespace ingest {
+
+Result<Disposition> RenderStage::Process(Article& article,
+                                         WorkerState* /*state*/) const {
+  article.record.clear();
+  article.record.reserve(article.text.size() + 1024);
+  article.record_revision_at = AppendArticleRecord(article, &article.record);
+  // The text now lives in the record; keep only what dedup and emit read.
+  article.text = std::string();
+  return Disposition::kContinue;
+}
+
+}  // namespace ingest
