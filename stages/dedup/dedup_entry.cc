@@ -7,6 +7,7 @@ namespace ingest {
 namespace {
 
 constexpr char kFormatVersion = 1;
+constexpr char kVersionEmitted = 1;  // per-version flag bits
 
 void PutVarint(uint64_t value, std::string* out) {
   while (value >= 0x80) {
@@ -60,6 +61,7 @@ std::string DedupEntry::Encode() const {
     out.append(reinterpret_cast<const char*>(version.hash.data()), version.hash.size());
     PutString(version.source, &out);
     PutString(version.run_id, &out);
+    out.push_back(version.emitted ? kVersionEmitted : 0);
   }
   return out;
 }
@@ -82,9 +84,11 @@ Result<DedupEntry> DedupEntry::Decode(std::string_view encoded) {
     std::memcpy(version.hash.data(), encoded.data(), version.hash.size());
     encoded.remove_prefix(version.hash.size());
     if (!GetString(&encoded, &version.source) ||
-        !GetString(&encoded, &version.run_id)) {
+        !GetString(&encoded, &version.run_id) || encoded.empty()) {
       return Status::Corruption("dedup: truncated entry");
     }
+    version.emitted = (encoded.front() & kVersionEmitted) != 0;
+    encoded.remove_prefix(1);
   }
   if (!encoded.empty()) return Status::Corruption("dedup: trailing bytes in entry");
   return entry;

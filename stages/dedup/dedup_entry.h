@@ -1,6 +1,8 @@
 // DedupEntry: what the state remembers of one (oid, aid) key: every
 // verified version (content hash, the source that first had it, the run
-// that recorded it), oldest first. Versions after the first are revisions.
+// that recorded it, whether it was emitted), oldest first. Versions after
+// the first are revisions; under --revisions skip they are remembered but
+// not emitted, so a later copy of one is a duplicate.
 // A value type; Encode/Decode give a compact binary form for RocksDB.
 #ifndef INGEST_STAGES_DEDUP_DEDUP_ENTRY_H_
 #define INGEST_STAGES_DEDUP_DEDUP_ENTRY_H_
@@ -18,6 +20,7 @@ struct DedupVersion {
   Sha256::Digest hash{};
   std::string source;
   std::string run_id;
+  bool emitted = true;
 };
 
 struct DedupEntry {

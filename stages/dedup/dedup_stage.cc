@@ -51,7 +51,7 @@ Result<Disposition> DedupStage::Process(Article& article,
 
   if (known == nullptr) {
     DedupEntry entry;
-    entry.versions.push_back(DedupVersion{hash, article.source, options_.run_id});
+    entry.versions.push_back(DedupVersion{hash, article.source, options_.run_id, true});
     dedup->pending[key] = std::move(entry);
     article.outcome = Outcome::kEmitted;
     return Disposition::kContinue;
@@ -64,11 +64,12 @@ Result<Disposition> DedupStage::Process(Article& article,
   article.outcome = Outcome::kRevision;
   article.first_source = known->versions.front().source;
   article.revision = static_cast<uint32_t>(known->revision_count() + 1);
-  if (!options_.emit_revisions) return Disposition::kDuplicate;
+  // Remembered either way: a later copy with this hash is a duplicate.
   DedupEntry updated = *known;
-  updated.versions.push_back(DedupVersion{hash, article.source, options_.run_id});
+  updated.versions.push_back(DedupVersion{hash, article.source, options_.run_id,
+                                          options_.emit_revisions});
   dedup->pending[key] = std::move(updated);
-  return Disposition::kContinue;
+  return options_.emit_revisions ? Disposition::kContinue : Disposition::kDuplicate;
 }
 
 Status DedupStage::ProcessBatch(Batch& batch,

@@ -87,19 +87,25 @@ TEST_F(DedupStageTest, KeysPersistAcrossRunsAndReopen) {
   EXPECT_EQ(second[0].first_source, "a.txt");
 }
 
-TEST_F(DedupStageTest, NewHashIsARevisionSkippedByDefault) {
+TEST_F(DedupStageTest, NewHashIsARevisionSkippedByDefaultButRemembered) {
   std::vector<Article> articles = {Verified("7", "42", "v1", "a.txt"),
-                                   Verified("7", "42", "v2", "b.txt")};
+                                   Verified("7", "42", "v2", "b.txt"),
+                                   Verified("7", "42", "v2", "c.txt")};
   std::vector<Disposition> result = RunBatch(articles);
   EXPECT_EQ(result[1], Disposition::kDuplicate);
   EXPECT_EQ(articles[1].outcome, Outcome::kRevision);
   EXPECT_EQ(articles[1].revision, 2u);
+  // A copy of the skipped revision is a duplicate of it.
+  EXPECT_EQ(articles[2].outcome, Outcome::kDuplicate);
+  EXPECT_EQ(articles[2].first_source, "b.txt");
   auto stored = state_->Get(DedupStateKey("7_42"));
   ASSERT_OK(stored.status());
   ASSERT_TRUE(stored->has_value());
   auto entry = DedupEntry::Decode(**stored);
   ASSERT_OK(entry.status());
-  EXPECT_EQ(entry->versions.size(), 1u);  // skip leaves the state alone
+  ASSERT_EQ(entry->versions.size(), 2u);
+  EXPECT_TRUE(entry->versions[0].emitted);
+  EXPECT_FALSE(entry->versions[1].emitted);
 }
 
 TEST_F(DedupStageTest, EmittedRevisionsAreNumberedAndRememberedAcrossRuns) {
@@ -141,12 +147,14 @@ TEST(DedupEntryTest, EncodeDecodeRoundTripsAndRejectsGarbage) {
   Sha256::Digest hash{};
   hash[0] = 0xAB;
   entry.versions.push_back(DedupVersion{hash, "dir/a.txt", "20260101T000000.000Z"});
-  entry.versions.push_back(DedupVersion{Sha256::Digest{}, "b", "r"});
+  entry.versions.push_back(DedupVersion{Sha256::Digest{}, "b", "r", false});
   auto decoded = DedupEntry::Decode(entry.Encode());
   ASSERT_OK(decoded.status());
   ASSERT_EQ(decoded->versions.size(), 2u);
   EXPECT_EQ(decoded->versions[0].source, "dir/a.txt");
   EXPECT_EQ(decoded->versions[0].hash, hash);
+  EXPECT_TRUE(decoded->versions[0].emitted);
+  EXPECT_FALSE(decoded->versions[1].emitted);
   std::string encoded = entry.Encode();
   EXPECT_EQ(DedupEntry::Decode(encoded.substr(0, encoded.size() - 1)).status().code(),
             StatusCode::kCorruption);
