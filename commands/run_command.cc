@@ -159,6 +159,10 @@ int RunCommand(const RunConfig& config, spdlog::logger& log) {
   RunState run_state;
   RunnerOptions runner_options;
   runner_options.workers = workers;
+  // Chunks can only close between batches (dedup decides a whole batch
+  // before emit sees it), so a small chunk size needs small batches.
+  runner_options.batch_size = static_cast<size_t>(
+      std::min<uint64_t>(runner_options.batch_size, config.chunk_records));
   Runner runner({&read, &parse, &verify, &render, &dedup, &emit}, state.get(),
                 runner_options, &run_state, &log);
   FileWalker walker(config.inputs);
