@@ -289,7 +289,7 @@ QuarantineReason ReadFrontMatter(std::string_view document, FrontMatter* out,
     std::string_view raw = raw_values[i];
     size_t first = raw.find_first_not_of(" \t\n");
     if (first != std::string_view::npos && (raw[first] == '"' || raw[first] == '\'')) {
-      if (!DecodeYamlQuoted(raw, &decoded)) {
+      if (!DecodeYamlQuoted(raw.substr(first), &decoded)) {
         *detail = "unparseable quoted value for key '" +
                   std::string(out->fields[i].key) + "'";
         return QuarantineReason::kBadFrontMatter;
