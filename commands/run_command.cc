@@ -25,6 +25,7 @@
 #include "stages/emit/output_recovery.h"
 #include "stages/emit/render_stage.h"
 #include "stages/parse/parse_stage.h"
+#include "stages/read/file_index.h"
 #include "stages/read/file_walker.h"
 #include "stages/read/read_stage.h"
 #include "stages/verify/verify_stage.h"
@@ -138,10 +139,11 @@ int RunCommand(const RunConfig& config, spdlog::logger& log) {
   summary.started_at = FormatUtc(started, /*compact=*/false);
   summary.inputs = config.inputs;
   log.info("run started run_id={} inputs={} state={} out={} threads={} "
-           "revisions={} max_file_size={}",
+           "revisions={} max_file_size={} index={}",
            summary.run_id, fmt::join(config.inputs, ","), config.state_dir,
            to_stdout ? "-" : out_dir, workers,
-           config.emit_revisions ? "emit" : "skip", config.max_file_size);
+           config.emit_revisions ? "emit" : "skip", config.max_file_size,
+           config.rescan ? "rescan" : config.trust_names ? "trust-names" : "stat");
 
   ReadStage read(ReadOptions{config.max_file_size});
   ParseStage parse(ParseOptions{config.default_offset_minutes});
@@ -155,6 +157,7 @@ int RunCommand(const RunConfig& config, spdlog::logger& log) {
   emit_options.chunk_records = config.chunk_records;
   emit_options.chunk_bytes = config.chunk_bytes;
   EmitStage emit(emit_options, &summary, &log);
+  FileIndexStage index;
 
   RunState run_state;
   RunnerOptions runner_options;
@@ -163,9 +166,11 @@ int RunCommand(const RunConfig& config, spdlog::logger& log) {
   // before emit sees it), so a small chunk size needs small batches.
   runner_options.batch_size = static_cast<size_t>(
       std::min<uint64_t>(runner_options.batch_size, config.chunk_records));
-  Runner runner({&read, &parse, &verify, &render, &dedup, &emit}, state.get(),
-                runner_options, &run_state, &log);
-  FileWalker walker(config.inputs);
+  Runner runner({&read, &parse, &verify, &render, &dedup, &emit, &index},
+                state.get(), runner_options, &run_state, &log);
+  std::unique_ptr<FileIndexCursor> index_cursor;
+  if (!config.rescan) index_cursor = std::make_unique<FileIndexCursor>(state.get());
+  FileWalker walker(config.inputs, index_cursor.get(), config.trust_names);
 
   g_run_state.store(&run_state);
   struct sigaction action {};
@@ -180,6 +185,7 @@ int RunCommand(const RunConfig& config, spdlog::logger& log) {
   g_run_state.store(nullptr);
 
   summary.skipped = walker.skipped();
+  summary.unchanged += walker.unchanged();
   summary.finished_at = FormatUtc(std::chrono::system_clock::now(), false);
   summary.seconds = std::chrono::duration<double>(
                         std::chrono::steady_clock::now() - started_steady).count();

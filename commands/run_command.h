@@ -24,6 +24,8 @@ struct RunConfig {
   uint64_t max_file_size = 64ull << 20;
   uint64_t chunk_records = 100000;
   uint64_t chunk_bytes = 256ull << 20;
+  bool rescan = false;       // read every file, whatever the index says
+  bool trust_names = false;  // skip indexed paths without a stat
 };
 
 int RunCommand(const RunConfig& config, spdlog::logger& log);

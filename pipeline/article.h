@@ -39,13 +39,24 @@ inline constexpr int kQuarantineReasonCount = 14;
 // The FORMAT.md code, e.g. "hash_mismatch"; "" for kNone.
 std::string_view QuarantineReasonName(QuarantineReason reason);
 
-// What finally happened to an input file (FORMAT.md §2).
+// What finally happened to an input file (FORMAT.md §2), plus kUnchanged:
+// processed by an earlier run and not modified since, so not read again.
 enum class Outcome : uint8_t {
   kPending = 0,
+  kUnchanged,
   kEmitted,
   kDuplicate,
   kRevision,  // a new hash for a known key; emitted only with --revisions emit
   kQuarantined,
+};
+
+// Identifies a version of an input file without reading it.
+struct FileStamp {
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  bool operator==(const FileStamp& other) const {
+    return size == other.size && mtime_ns == other.mtime_ns;
+  }
 };
 
 struct Article {
@@ -54,6 +65,10 @@ struct Article {
   std::string path;     // where to read it from; empty when raw is preloaded
   std::string raw;      // the file's bytes, CRLF not yet normalised
   uint64_t bytes_read = 0;
+  // What the state recorded for this path when an earlier run processed
+  // it, and what this run saw (valid once the file was opened).
+  std::optional<FileStamp> known_stamp;
+  std::optional<FileStamp> stamp;
 
   Outcome outcome = Outcome::kPending;
   QuarantineReason reason = QuarantineReason::kNone;

@@ -64,6 +64,15 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
 
+  CLI::Option* rescan = run_command->add_flag(
+      "--rescan", run.rescan,
+      "read every file, even those an earlier run processed and that are unchanged");
+  run_command
+      ->add_flag("--trust-names", run.trust_names,
+                 "skip every path an earlier run processed, without even a stat "
+                 "(for dumps whose files are written once)")
+      ->excludes(rescan);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -57,6 +57,26 @@ class RocksTransaction : public StateTransaction {
   rocksdb::WriteBatch batch;
 };
 
+class RocksCursor : public StateCursor {
+ public:
+  explicit RocksCursor(rocksdb::Iterator* iterator) : iterator_(iterator) {}
+  void Seek(std::string_view key) override {
+    iterator_->Seek(rocksdb::Slice(key.data(), key.size()));
+  }
+  bool Valid() const override { return iterator_->Valid(); }
+  std::string_view key() const override {
+    return std::string_view(iterator_->key().data(), iterator_->key().size());
+  }
+  std::string_view value() const override {
+    return std::string_view(iterator_->value().data(), iterator_->value().size());
+  }
+  void Next() override { iterator_->Next(); }
+  Status status() const override { return FromRocksDb(iterator_->status(), "cursor"); }
+
+ private:
+  std::unique_ptr<rocksdb::Iterator> iterator_;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<DirectoryLock>> DirectoryLock::Acquire(
@@ -175,6 +195,10 @@ Status StateDb::Scan(std::string_view prefix,
     }
   }
   return FromRocksDb(it->status(), "scan");
+}
+
+std::unique_ptr<StateCursor> StateDb::NewCursor() {
+  return std::make_unique<RocksCursor>(db_->NewIterator(rocksdb::ReadOptions()));
 }
 
 std::unique_ptr<StateTransaction> StateDb::NewTransaction() {

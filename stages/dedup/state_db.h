@@ -43,6 +43,19 @@ class DirectoryLock {
   int fd_;
 };
 
+// A forward cursor over the state's keys. Used by one thread.
+class StateCursor {
+ public:
+  virtual ~StateCursor() = default;
+  virtual void Seek(std::string_view key) = 0;
+  virtual bool Valid() const = 0;
+  // REQUIRES: Valid(). The views last until the next move.
+  virtual std::string_view key() const = 0;
+  virtual std::string_view value() const = 0;
+  virtual void Next() = 0;
+  virtual Status status() const = 0;
+};
+
 class StateDb : public DurableState {
  public:
   struct Options {
@@ -65,6 +78,9 @@ class StateDb : public DurableState {
   Status Scan(std::string_view prefix,
               const std::function<bool(std::string_view key,
                                        std::string_view value)>& visit);
+
+  // A cursor over a consistent snapshot of the state.
+  std::unique_ptr<StateCursor> NewCursor();
 
   std::unique_ptr<StateTransaction> NewTransaction() override;
   Status Commit(StateTransaction& transaction) override;

@@ -85,6 +85,10 @@ Status EmitStage::EmitOne(Article& article, bool passed_on,
                           WorkerState* worker_state) const {
   auto* state = static_cast<EmitState*>(worker_state);
   RunSummary& summary = *summary_;
+  if (article.outcome == Outcome::kUnchanged) {
+    ++summary.unchanged;
+    return Status::OK();
+  }
   ++summary.files;
   summary.bytes_read += article.bytes_read;
   switch (article.outcome) {
@@ -120,6 +124,7 @@ Status EmitStage::EmitOne(Article& article, bool passed_on,
     case Outcome::kEmitted:
       ++summary.emitted;
       break;
+    case Outcome::kUnchanged:
     case Outcome::kPending:
       return Status::Internal("emit: article reached emit undecided: " +
                               article.source);

@@ -34,17 +34,19 @@ std::string RunSummary::ToJson() const {
     AppendJsonString(QuarantineReasonName(static_cast<QuarantineReason>(i)), &out);
     out += fmt::format(":{}", quarantined[i]);
   }
-  out += fmt::format("}},\"quarantined_total\":{},\"skipped\":{},\"bytes_read\":{},\"seconds\":{:.3f}}}\n",
-                     quarantined_total(), skipped, bytes_read, seconds);
+  out += fmt::format(
+      "}},\"quarantined_total\":{},\"skipped\":{},\"unchanged\":{},\"bytes_read\":{},"
+      "\"seconds\":{:.3f}}}\n",
+      quarantined_total(), skipped, unchanged, bytes_read, seconds);
   return out;
 }
 
 std::string RunSummary::ToLogLine() const {
   std::string line = fmt::format(
       "run {} run_id={} files={} emitted={} duplicates={} revisions={} "
-      "quarantined={} skipped={} bytes_read={} seconds={:.3f}",
+      "quarantined={} skipped={} unchanged={} bytes_read={} seconds={:.3f}",
       status == "ok" ? "finished" : status, run_id, files, emitted, duplicates,
-      revisions, quarantined_total(), skipped, bytes_read, seconds);
+      revisions, quarantined_total(), skipped, unchanged, bytes_read, seconds);
   for (int i = 1; i < kQuarantineReasonCount; ++i) {
     if (quarantined[i] == 0) continue;
     line += fmt::format(" {}={}", QuarantineReasonName(static_cast<QuarantineReason>(i)),

@@ -30,7 +30,9 @@ bool IsArticleFileName(std::string_view name) {
   return name.size() >= 4 && name.substr(name.size() - 4) == ".txt";
 }
 
-FileWalker::FileWalker(std::vector<std::string> inputs) {
+FileWalker::FileWalker(std::vector<std::string> inputs, FileIndexCursor* index,
+                       bool trust_names)
+    : index_(index), trust_names_(trust_names) {
   for (std::string& input : inputs) {
     struct stat info;
     bool is_directory = stat(input.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
@@ -138,15 +140,28 @@ Result<bool> FileWalker::Next(Article* article) {
         continue;
       }
       Entry entry = std::move(level.entries[level.next++]);
-      if (Visit(stack_.back(), entry, article)) return true;
-      continue;
+      if (!Visit(stack_.back(), entry, article)) continue;
+    } else {
+      if (next_input_ == inputs_.size()) return false;
+      // Command-line inputs are visited like entries of a virtual root whose
+      // prefixes are empty; a file named there is read whatever its name.
+      static const Level kRoot;
+      if (!Visit(kRoot, inputs_[next_input_++], article)) continue;
     }
-    if (next_input_ == inputs_.size()) return false;
-    // Command-line inputs are visited like entries of a virtual root whose
-    // prefixes are empty; a file named there is read whatever its name.
-    static const Level kRoot;
-    if (Visit(kRoot, inputs_[next_input_++], article)) return true;
+    INGEST_ASSIGN_OR_RETURN(bool produce, Known(article));
+    if (produce) return true;
+    *article = Article();
   }
+}
+
+Result<bool> FileWalker::Known(Article* article) {
+  if (index_ == nullptr || article->path.empty()) return true;
+  INGEST_ASSIGN_OR_RETURN(article->known_stamp, index_->Find(article->source));
+  if (article->known_stamp && trust_names_) {
+    ++unchanged_;
+    return false;
+  }
+  return true;
 }
 
 }  // namespace ingest

@@ -16,18 +16,25 @@
 #include <vector>
 
 #include "pipeline/runner.h"
+#include "stages/read/file_index.h"
 
 namespace ingest {
 
 class FileWalker : public ArticleSource {
  public:
-  // `inputs` as given on the command line; order does not matter.
-  explicit FileWalker(std::vector<std::string> inputs);
+  // `inputs` as given on the command line; order does not matter. With an
+  // `index`, each file carries what an earlier run recorded for it
+  // (known_stamp); with `trust_names` too, a file the index knows is not
+  // produced at all, not even stat-ed (counted as unchanged).
+  explicit FileWalker(std::vector<std::string> inputs,
+                      FileIndexCursor* index = nullptr, bool trust_names = false);
 
   Result<bool> Next(Article* article) override;
 
   // Non-".txt" files and symlinks to directories passed over so far.
   uint64_t skipped() const { return skipped_; }
+  // Files passed over under trust_names.
+  uint64_t unchanged() const { return unchanged_; }
 
  private:
   struct Entry {
@@ -48,11 +55,17 @@ class FileWalker : public ArticleSource {
                      Article* failure);
   // Decides what one listed entry is; true when it produced an article.
   bool Visit(const Level& level, const Entry& entry, Article* article);
+  // Consults the index for a regular file about to be produced; false
+  // when trust_names passes over it.
+  Result<bool> Known(Article* article);
 
   std::vector<Entry> inputs_;  // sorted like directory entries
   size_t next_input_ = 0;
   std::vector<Level> stack_;
+  FileIndexCursor* index_;
+  bool trust_names_;
   uint64_t skipped_ = 0;
+  uint64_t unchanged_ = 0;
 };
 
 // True when `name` ends in ".txt".

@@ -87,7 +87,8 @@ TEST(CliTest, RunWritesChunksSummaryAndASecondRunEmitsNothing) {
   EXPECT_EQ(FilesIn(dir.Join("out/articles")).size(), 1u);  // nothing new
   EXPECT_EQ(FilesIn(dir.Join("out/runs")).size(), 2u);
   EXPECT_LT(runs[0], FilesIn(dir.Join("out/runs"))[1]);  // names sort by run
-  EXPECT_NE(second.err.find("emitted=0 duplicates=2"), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("files=0 emitted=0 duplicates=0"), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("unchanged=2 "), std::string::npos) << second.err;
 }
 
 TEST(CliTest, BadUsageExitsTwoWithAShortMessage) {
