@@ -54,6 +54,10 @@ enum class Outcome : uint8_t {
 struct FileStamp {
   uint64_t size = 0;
   int64_t mtime_ns = 0;
+  // Recorded for an entry that could not even be stat-ed or listed (a broken
+  // symlink, a FIFO, an unlistable directory): it is reported once, and
+  // read again only once it can be stat-ed.
+  static FileStamp Unreadable() { return FileStamp{~0ull, 0}; }
   bool operator==(const FileStamp& other) const {
     return size == other.size && mtime_ns == other.mtime_ns;
   }

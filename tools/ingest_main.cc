@@ -32,6 +32,12 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level,
                  "trace, debug, info, warn, error or off (also SPDLOG_LEVEL)")
       ->capture_default_str();
+  std::string log_file;
+  app.add_option("--log-file", log_file,
+                 "also append log lines to this file (stderr keeps them too)");
+  bool quiet = false;
+  app.add_flag("-q,--quiet", quiet,
+               "log errors only: silent on success, for cron (overrides --log-level)");
 
   ingest::RunConfig run;
   std::string revisions = "skip";
@@ -84,10 +90,13 @@ int main(int argc, char** argv) {
       env_level && app.get_option("--log-level")->count() == 0) {
     log_level = env_level;
   }
-  auto logger = ingest::MakeLogger(log_level, "");
+  if (quiet) log_level = "error";
+  auto logger = ingest::MakeLogger(log_level, log_file);
   if (!logger.ok()) {
     std::fprintf(stderr, "crawl-ingest: %s\n", logger.status().message().c_str());
-    return ingest::kExitUsage;
+    return logger.status().code() == ingest::StatusCode::kInvalidArgument
+               ? ingest::kExitUsage
+               : ingest::kExitFailure;
   }
   spdlog::set_default_logger(*logger);
 

@@ -74,13 +74,9 @@ std::unique_ptr<WorkerState> FileIndexStage::NewWorkerState() const {
 
 Result<Disposition> FileIndexStage::Process(Article& article,
                                             WorkerState* state) const {
-  bool recordable = article.stamp.has_value() &&
-                    article.outcome != Outcome::kUnchanged &&
-                    article.reason != QuarantineReason::kUnreadable;
-  if (recordable) {
-    static_cast<IndexState*>(state)->pending.emplace_back(article.source,
-                                                          *article.stamp);
-  }
+  if (article.outcome == Outcome::kUnchanged) return Disposition::kContinue;
+  static_cast<IndexState*>(state)->pending.emplace_back(
+      article.source, article.stamp.value_or(FileStamp::Unreadable()));
   return Disposition::kContinue;
 }
 

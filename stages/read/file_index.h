@@ -48,8 +48,9 @@ class FileIndexStage : public Stage {
   std::unique_ptr<WorkerState> NewWorkerState() const override;
   Result<Disposition> Process(Article& article,
                               WorkerState* state) const override;
-  // Sees every article: files read and decided, whatever the outcome, are
-  // recorded; unreadable and unchanged ones are not.
+  // Sees every article: every file decided in this run is recorded,
+  // whatever its outcome, so no record is ever written twice for it;
+  // entries that could not be stat-ed get FileStamp::Unreadable().
   Status ProcessBatch(Batch& batch, std::vector<Disposition>& dispositions,
                       WorkerState* state) const override;
   Status PrepareCommit(WorkerState* state,

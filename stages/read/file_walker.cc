@@ -155,9 +155,13 @@ Result<bool> FileWalker::Next(Article* article) {
 }
 
 Result<bool> FileWalker::Known(Article* article) {
-  if (index_ == nullptr || article->path.empty()) return true;
+  if (index_ == nullptr) return true;
   INGEST_ASSIGN_OR_RETURN(article->known_stamp, index_->Find(article->source));
-  if (article->known_stamp && trust_names_) {
+  // An entry quarantined here (FIFO, unlistable directory) that an earlier
+  // run already reported is not reported again.
+  bool reported = article->path.empty() && article->known_stamp &&
+                  *article->known_stamp == FileStamp::Unreadable();
+  if (reported || (article->known_stamp && trust_names_)) {
     ++unchanged_;
     return false;
   }

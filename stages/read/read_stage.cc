@@ -43,18 +43,25 @@ Result<Disposition> ReadStage::Process(Article& article,
   std::vector<char>& buffer = static_cast<ReadState*>(state)->buffer;
 
   if (article.known_stamp) {
-    // Processed by an earlier run: unchanged unless size or mtime moved.
+    // Processed by an earlier run: unchanged unless size or mtime moved, or
+    // something that could not be stat-ed then can be now.
     struct stat info;
-    if (stat(article.path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
-        StampOf(info) == *article.known_stamp) {
+    bool unchanged =
+        stat(article.path.c_str(), &info) == 0
+            ? S_ISREG(info.st_mode) && StampOf(info) == *article.known_stamp
+            : *article.known_stamp == FileStamp::Unreadable();
+    if (unchanged) {
       article.outcome = Outcome::kUnchanged;
       return Disposition::kDuplicate;
     }
   }
   int fd = open(article.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
+    int open_errno = errno;
+    struct stat info;
+    if (stat(article.path.c_str(), &info) == 0) article.stamp = StampOf(info);
     return Reject(article, QuarantineReason::kUnreadable,
-                  std::string("open: ") + std::strerror(errno));
+                  std::string("open: ") + std::strerror(open_errno));
   }
   // Stamped before reading: a write after this moves the mtime, so the
   // next run reads the file again.
