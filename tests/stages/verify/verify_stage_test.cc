@@ -1,0 +1,179 @@
+// Tests of VerifyStage (FORMAT.md §1.2: the stored content_hash against the
+// SHA-256 of the text, case-insensitively) and of Sha256 / ToHex / FromHex.
+
+#include "stages/verify/verify_stage.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "pipeline/article.h"
+#include "stages/parse/parse_stage.h"
+#include "stages/verify/sha256.h"
+#include "tests/testing/article_builder.h"
+#include "tests/testing/testing.h"
+
+namespace ingest {
+namespace {
+
+using ::ingest::test::ArticleFileBuilder;
+using ::ingest::test::Sha256Hex;
+
+std::string Upper(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) {
+    return static_cast<char>(std::toupper(c));
+  });
+  return text;
+}
+
+Article WithText(std::string text, std::string stored_hash) {
+  Article article;
+  article.source = "dump/article.txt";
+  article.id = "119_0003042504";
+  article.text = std::move(text);
+  article.stored_hash = std::move(stored_hash);
+  return article;
+}
+
+// Runs the verify stage with a worker state of its own.
+Disposition Verify(Article& article) {
+  VerifyStage stage;
+  std::unique_ptr<WorkerState> state = stage.NewWorkerState();
+  Result<Disposition> disposition = stage.Process(article, state.get());
+  EXPECT_TRUE(disposition.ok()) << disposition.status().ToString();
+  return disposition.ok() ? disposition.value() : Disposition::kRejected;
+}
+
+TEST(VerifyStageTest, PassesMatchingHashAndSetsContentHash) {
+  const std::string text = "'소버린 AI' 프로젝트 & <본문>";
+  Article article = WithText(text, Sha256Hex(text));
+  EXPECT_EQ(Verify(article), Disposition::kContinue);
+  EXPECT_EQ(article.content_hash, Sha256Hex(text));
+  EXPECT_EQ(article.reason, QuarantineReason::kNone);
+  EXPECT_EQ(article.outcome, Outcome::kPending);
+}
+
+TEST(VerifyStageTest, PassesUppercaseStoredHashAndWritesItLowercase) {
+  const std::string text = "본문";
+  const std::string lower = Sha256Hex(text);
+  ASSERT_NE(Upper(lower), lower);
+  Article article = WithText(text, Upper(lower));
+  EXPECT_EQ(Verify(article), Disposition::kContinue);
+  EXPECT_EQ(article.content_hash, lower);
+  EXPECT_EQ(article.reason, QuarantineReason::kNone);
+
+  std::string mixed = lower;
+  for (size_t i = 0; i < mixed.size(); i += 2) {
+    mixed[i] =
+        static_cast<char>(std::toupper(static_cast<unsigned char>(mixed[i])));
+  }
+  Article mixed_case = WithText(text, mixed);
+  EXPECT_EQ(Verify(mixed_case), Disposition::kContinue);
+  EXPECT_EQ(mixed_case.content_hash, lower);
+}
+
+TEST(VerifyStageTest, RejectsMismatchedHashAndNamesBothDigests) {
+  const std::string stored = Sha256Hex("the text the crawler saw");
+  const std::string computed = Sha256Hex("the text in the file");
+  Article article = WithText("the text in the file", stored);
+  EXPECT_EQ(Verify(article), Disposition::kRejected);
+  EXPECT_EQ(article.outcome, Outcome::kQuarantined);
+  EXPECT_EQ(article.reason, QuarantineReason::kHashMismatch);
+  EXPECT_EQ(article.content_hash, computed);
+  EXPECT_NE(article.detail.find(stored), std::string::npos) << article.detail;
+  EXPECT_NE(article.detail.find(computed), std::string::npos) << article.detail;
+}
+
+TEST(VerifyStageTest, RejectsHashThatDiffersInOneDigit) {
+  const std::string text = "x";
+  std::string stored = Sha256Hex(text);
+  stored.back() = stored.back() == '0' ? '1' : '0';
+  Article article = WithText(text, stored);
+  EXPECT_EQ(Verify(article), Disposition::kRejected);
+  EXPECT_EQ(article.reason, QuarantineReason::kHashMismatch);
+}
+
+TEST(VerifyStageTest, VerifiesParsedBuiltArticles) {
+  ParseStage parse{ParseOptions()};
+  VerifyStage verify;
+  std::unique_ptr<WorkerState> parse_state = parse.NewWorkerState();
+  std::unique_ptr<WorkerState> verify_state = verify.NewWorkerState();
+  ArticleFileBuilder builder;
+  builder.Body(
+      "  &lt;p&gt; 첫 문단 &amp; 둘째\u3000\n\n---\n\n셋째 &#x27;끝&#x27;  ");
+
+  // One worker state serves many articles: the digest context is reused.
+  for (bool crlf : {false, true}) {
+    for (const std::string& stored :
+         {builder.ContentHash(), Upper(builder.ContentHash())}) {
+      Article article =
+          builder.Crlf(crlf).Set("content_hash", stored).ToArticle();
+      ASSERT_EQ(parse.Process(article, parse_state.get()).value(),
+                Disposition::kContinue)
+          << article.detail;
+      ASSERT_EQ(verify.Process(article, verify_state.get()).value(),
+                Disposition::kContinue)
+          << article.detail;
+      EXPECT_EQ(article.content_hash, builder.ContentHash());
+    }
+  }
+  Article wrong = builder.Body("다른 본문").ToArticle();
+  ASSERT_EQ(parse.Process(wrong, parse_state.get()).value(),
+            Disposition::kContinue);
+  EXPECT_EQ(verify.Process(wrong, verify_state.get()).value(),
+            Disposition::kRejected);
+  EXPECT_EQ(wrong.reason, QuarantineReason::kHashMismatch);
+}
+
+TEST(VerifyStageTest, IsAParallelStageNamedVerify) {
+  VerifyStage stage;
+  EXPECT_EQ(stage.name(), "verify");
+  EXPECT_EQ(stage.concurrency(), Concurrency::kParallel);
+  EXPECT_NE(stage.NewWorkerState(), nullptr);
+}
+
+TEST(Sha256Test, MatchesFipsTestVectors) {
+  // FIPS 180-2 appendix B test vectors for SHA-256.
+  Sha256 sha256;
+  Result<Sha256::Digest> abc = sha256.Hash("abc");
+  ASSERT_OK(abc.status());
+  EXPECT_EQ(ToHex(*abc),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  Result<Sha256::Digest> empty = sha256.Hash("");
+  ASSERT_OK(empty.status());
+  EXPECT_EQ(ToHex(*empty),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  Result<Sha256::Digest> again = sha256.Hash("abc");
+  ASSERT_OK(again.status());
+  EXPECT_EQ(*again, *abc);
+}
+
+TEST(Sha256Test, FromHexParsesEitherCaseAndRoundTrips) {
+  Sha256 sha256;
+  Result<Sha256::Digest> digest = sha256.Hash("round trip");
+  ASSERT_OK(digest.status());
+  const std::string hex = ToHex(*digest);
+  Sha256::Digest parsed{};
+  ASSERT_TRUE(FromHex(hex, &parsed));
+  EXPECT_EQ(parsed, *digest);
+  Sha256::Digest upper{};
+  ASSERT_TRUE(FromHex(Upper(hex), &upper));
+  EXPECT_EQ(upper, *digest);
+}
+
+TEST(Sha256Test, FromHexRejectsMalformedDigests) {
+  const std::string hex = Sha256Hex("x");
+  Sha256::Digest digest{};
+  EXPECT_FALSE(FromHex(hex.substr(1), &digest));
+  EXPECT_FALSE(FromHex(hex + "0", &digest));
+  EXPECT_FALSE(FromHex("g" + hex.substr(1), &digest));
+  EXPECT_FALSE(FromHex(hex.substr(0, 63) + " ", &digest));
+  EXPECT_FALSE(FromHex("", &digest));
+}
+
+}  // namespace
+}  // namespace ingest
