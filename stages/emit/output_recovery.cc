@@ -10,6 +10,7 @@
 #include <set>
 #include <vector>
 
+#include "pipeline/test_hooks.h"
 #include "stages/emit/chunk_file.h"
 #include "stages/emit/emit_stage.h"
 
@@ -63,6 +64,7 @@ Result<RecoveryReport> RecoverOutput(const std::string& out_dir, StateDb* state,
           std::filesystem::path(chunk.final_path).parent_path().string()));
       ++report.rolled_forward;
       log->info("recovered committed chunk path={}", chunk.final_path);
+      TestHook("recover.renamed");
     } else if (!Exists(chunk.final_path)) {
       // Someone removed output by hand; the audit reports which keys lost
       // their record. Refusing every later run would not bring it back.

@@ -22,10 +22,16 @@ std::string_view LineAt(std::string_view document, size_t pos, size_t* next) {
   return document.substr(pos, newline - pos);
 }
 
+// A line holding only whitespace, in the same (Python) sense as folding.
 bool IsBlank(std::string_view line) {
-  return std::all_of(line.begin(), line.end(), [](char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-  });
+  const auto* p = reinterpret_cast<const unsigned char*>(line.data());
+  const auto* end = p + line.size();
+  while (p < end) {
+    size_t space = PythonSpaceAt(p, end);
+    if (space == 0) return false;
+    p += space;
+  }
+  return true;
 }
 
 // Where the key of a `key: value` line ends: the first ':' followed by a

@@ -46,6 +46,8 @@ def main():
     parser.add_argument("--run-summary", help="runs/<id>.json to check (default: the only one)")
     parser.add_argument("--revisions", default="skip", choices=("skip", "emit"))
     parser.add_argument("--expect-all-reasons", action="store_true")
+    parser.add_argument("--no-summary", action="store_true",
+                        help="records only: runs killed midway leave no summary")
     args = parser.parse_args()
 
     with open(args.manifest, encoding="utf-8") as f:
@@ -131,7 +133,9 @@ def main():
     if summary_path is None:
         runs = sorted(glob.glob(os.path.join(args.out, "runs", "*.json")))
         summary_path = runs[-1] if runs else None
-    if summary_path is None:
+    if args.no_summary:
+        pass
+    elif summary_path is None:
         errors.append("no run summary")
     else:
         with open(summary_path, encoding="utf-8") as f:
@@ -148,6 +152,11 @@ def main():
             missing = [r for r in REASONS if want_q[r] == 0]
             if missing:
                 errors.append(f"the corpus lacks reasons {missing}")
+
+    for folder in ("articles", "quarantine", "duplicates"):
+        leftovers = glob.glob(os.path.join(args.out, folder, ".*.tmp"))
+        if leftovers:
+            errors.append(f"temp files left behind: {leftovers}")
 
     for error in errors:
         print(error, file=sys.stderr)
