@@ -3,6 +3,6 @@
 # default state (./state) and output (./out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tools/setup.sh
+bash tools/setup.sh crawl-ingest
 ./build/crawl-ingest run seeds/
 echo "quickstart: articles in out/articles/, quarantine in out/quarantine/, duplicates in out/duplicates/, summary in out/runs/" >&2

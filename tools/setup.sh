@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian 12 machine lacks to build crawl-ingest (as
 # root, through apt-get; nothing when all is there), then configures and
-# builds into ./build. Sourced by tools/quickstart.sh and tools/test.sh.
+# builds into ./build (only the given targets, e.g. crawl-ingest, when
+# arguments are given). Used by tools/quickstart.sh and tools/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,4 +27,6 @@ fi
 
 build_type=${INGEST_BUILD_TYPE:-Release}
 cmake -S . -B build -DCMAKE_BUILD_TYPE="$build_type" ${INGEST_CMAKE_ARGS:-} >/dev/null
-cmake --build build -j"$(nproc)"
+targets=()
+for target in "$@"; do targets+=(--target "$target"); done
+cmake --build build -j"$(nproc)" "${targets[@]}"
