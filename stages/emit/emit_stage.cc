@@ -36,6 +36,9 @@ class EmitState : public WorkerState {
   // Manifest entries of published chunks, deleted at the next commit.
   std::vector<std::string> published_keys;
   WarnLimiter limiter;
+  // Outcomes since the last commit point; they reach the run summary only
+  // once committed, so a failed run reports what it kept.
+  RunSummary uncommitted;
 };
 
 void StartChunk(const EmitOptions& options, EmitState* state) {
@@ -84,7 +87,7 @@ Status EmitStage::ProcessBatch(Batch& batch,
 Status EmitStage::EmitOne(Article& article, bool passed_on,
                           WorkerState* worker_state) const {
   auto* state = static_cast<EmitState*>(worker_state);
-  RunSummary& summary = *summary_;
+  RunSummary& summary = state->uncommitted;
   if (article.outcome == Outcome::kUnchanged) {
     ++summary.unchanged;
     return Status::OK();
@@ -162,6 +165,8 @@ Status EmitStage::PrepareCommit(WorkerState* worker_state,
 
 Status EmitStage::FinishCommit(WorkerState* worker_state) const {
   auto* state = static_cast<EmitState*>(worker_state);
+  summary_->Add(state->uncommitted);
+  state->uncommitted = RunSummary();
   if (options_.to_stdout) {
     state->records_in_chunk = 0;
     return Status::OK();

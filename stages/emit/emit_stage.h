@@ -8,7 +8,7 @@
 // entries to the transaction; FinishCommit renames them into place. So a
 // chunk is visible only once the state that marks its keys is durable.
 // `*summary` and `*log` must outlive the stage; only its worker writes
-// *summary.
+// *summary, and only with committed outcomes.
 #ifndef INGEST_STAGES_EMIT_EMIT_STAGE_H_
 #define INGEST_STAGES_EMIT_EMIT_STAGE_H_
 

@@ -12,6 +12,17 @@ uint64_t RunSummary::quarantined_total() const {
   return total;
 }
 
+void RunSummary::Add(const RunSummary& other) {
+  files += other.files;
+  emitted += other.emitted;
+  duplicates += other.duplicates;
+  revisions += other.revisions;
+  for (size_t i = 0; i < quarantined.size(); ++i) quarantined[i] += other.quarantined[i];
+  skipped += other.skipped;
+  unchanged += other.unchanged;
+  bytes_read += other.bytes_read;
+}
+
 std::string RunSummary::ToJson() const {
   std::string out = "{\"run_id\":";
   AppendJsonString(run_id, &out);

@@ -31,6 +31,8 @@ struct RunSummary {
   double seconds = 0;
 
   uint64_t quarantined_total() const;
+  // Adds the counters of `other` (not its identity or times) to these.
+  void Add(const RunSummary& other);
   // One JSON object; `quarantined` maps every reason code to its count.
   std::string ToJson() const;
   // "run finished run_id=… files=… emitted=…" for the log.

@@ -1,5 +1,7 @@
 #include "stages/read/file_walker.h"
 
+#include "pipeline/test_hooks.h"
+
 #include <dirent.h>
 #include <sys/stat.h>
 
@@ -87,6 +89,7 @@ bool FileWalker::PushDirectory(const std::string& source,
   std::sort(level.entries.begin(), level.entries.end(),
             [](const Entry& a, const Entry& b) { return a.sort_key < b.sort_key; });
   stack_.push_back(std::move(level));
+  TestHook("walk.listed");
   return true;
 }
 

@@ -1,0 +1,171 @@
+// FileWalker and ReadStage on real directories, files, symlinks and FIFOs.
+#include "stages/read/file_walker.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "stages/read/read_stage.h"
+#include "tests/testing/testing.h"
+
+namespace ingest {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<Article> Walk(std::vector<std::string> inputs, uint64_t* skipped = nullptr) {
+  FileWalker walker(std::move(inputs));
+  std::vector<Article> articles;
+  while (true) {
+    Article article;
+    Result<bool> next = walker.Next(&article);
+    EXPECT_OK(next.status());
+    if (!next.ok() || !*next) break;
+    articles.push_back(std::move(article));
+  }
+  if (skipped) *skipped = walker.skipped();
+  return articles;
+}
+
+std::vector<std::string> Sources(const std::vector<Article>& articles) {
+  std::vector<std::string> sources;
+  for (const Article& article : articles) sources.push_back(article.source);
+  return sources;
+}
+
+TEST(FileWalkerTest, WalksInByteOrderOfFullPathsNotPerDirectoryNameOrder) {
+  test::TempDir dir;
+  for (const char* name : {"d/a/b.txt", "d/a.txt", "d/a-b.txt", "d/B.txt", "d/가.txt",
+                           "d/a/a/z.txt", "d/ab.txt"}) {
+    test::WriteFile(dir.Join(name), "x");
+  }
+  std::string root = dir.Join("d");
+  // '-' (0x2D) < '.' (0x2E) < '/' (0x2F) < 'B' < 'a' … < Hangul bytes.
+  EXPECT_EQ(Sources(Walk({root})),
+            (std::vector<std::string>{root + "/B.txt", root + "/a-b.txt", root + "/a.txt",
+                                      root + "/a/a/z.txt", root + "/a/b.txt",
+                                      root + "/ab.txt", root + "/가.txt"}));
+}
+
+TEST(FileWalkerTest, SortsInputsAndKeepsTheirSpellingInSource) {
+  test::TempDir dir;
+  test::WriteFile(dir.Join("b/x.txt"), "x");
+  test::WriteFile(dir.Join("a/y.txt"), "y");
+  std::string with_slash = dir.Join("b/");
+  EXPECT_EQ(Sources(Walk({with_slash, dir.Join("a")})),
+            (std::vector<std::string>{dir.Join("a/y.txt"), dir.Join("b/x.txt")}));
+}
+
+TEST(FileWalkerTest, CountsNonArticleFilesAsSkippedButReadsAFileNamedOnTheCommandLine) {
+  test::TempDir dir;
+  test::WriteFile(dir.Join("d/notes.md"), "x");
+  test::WriteFile(dir.Join("d/a.txt.bak"), "x");
+  test::WriteFile(dir.Join("d/a.txt"), "x");
+  test::WriteFile(dir.Join("single.article"), "x");
+  uint64_t skipped = 0;
+  std::vector<Article> articles = Walk({dir.Join("d"), dir.Join("single.article")}, &skipped);
+  EXPECT_EQ(Sources(articles),
+            (std::vector<std::string>{dir.Join("d/a.txt"), dir.Join("single.article")}));
+  EXPECT_EQ(skipped, 2u);
+}
+
+TEST(FileWalkerTest, FollowsFileSymlinksReportsBrokenOnesAndDoesNotWalkDirectorySymlinks) {
+  test::TempDir dir;
+  test::WriteFile(dir.Join("target/real.txt"), "x");
+  test::WriteFile(dir.Join("d/plain.txt"), "x");
+  fs::create_symlink(dir.Join("target/real.txt"), dir.Join("d/link.txt"));
+  fs::create_symlink(dir.Join("nowhere.txt"), dir.Join("d/broken.txt"));
+  fs::create_symlink(dir.Join("d/loop.txt"), dir.Join("d/loop.txt"));
+  fs::create_directory_symlink(dir.Join("target"), dir.Join("d/dirlink"));
+  uint64_t skipped = 0;
+  std::vector<Article> articles = Walk({dir.Join("d")}, &skipped);
+  ASSERT_EQ(articles.size(), 4u);
+  EXPECT_EQ(articles[0].source, dir.Join("d/broken.txt"));
+  EXPECT_EQ(articles[0].reason, QuarantineReason::kUnreadable);
+  EXPECT_NE(articles[0].detail.find("No such file"), std::string::npos) << articles[0].detail;
+  EXPECT_EQ(articles[1].source, dir.Join("d/link.txt"));
+  EXPECT_EQ(articles[1].outcome, Outcome::kPending);
+  EXPECT_EQ(articles[2].source, dir.Join("d/loop.txt"));
+  EXPECT_EQ(articles[2].reason, QuarantineReason::kUnreadable);
+  EXPECT_NE(articles[2].detail.find("symbolic links"), std::string::npos) << articles[2].detail;
+  EXPECT_EQ(articles[3].source, dir.Join("d/plain.txt"));
+  EXPECT_EQ(skipped, 1u);  // the directory symlink
+}
+
+TEST(FileWalkerTest, QuarantinesAFifoWithoutOpeningIt) {
+  test::TempDir dir;
+  fs::create_directories(dir.Join("d"));
+  ASSERT_EQ(mkfifo(dir.Join("d/pipe.txt").c_str(), 0644), 0);
+  std::vector<Article> articles = Walk({dir.Join("d")});
+  ASSERT_EQ(articles.size(), 1u);
+  EXPECT_EQ(articles[0].reason, QuarantineReason::kUnreadable);
+  EXPECT_TRUE(articles[0].path.empty());
+}
+
+Article ReadOne(const std::string& path, uint64_t max_file_size = 100) {
+  ReadStage stage(ReadOptions{max_file_size});
+  auto state = stage.NewWorkerState();
+  Article article;
+  article.source = path;
+  article.path = path;
+  Result<Disposition> result = stage.Process(article, state.get());
+  EXPECT_OK(result.status());
+  return article;
+}
+
+TEST(ReadStageTest, ReadsUpToTheLimitAndQuarantinesOneByteMore) {
+  test::TempDir dir;
+  test::WriteFile(dir.Join("fits.txt"), std::string(100, 'x'));
+  test::WriteFile(dir.Join("over.txt"), std::string(101, 'x'));
+  test::WriteFile(dir.Join("big.txt"), std::string(3 << 20, 'x'));
+  Article fits = ReadOne(dir.Join("fits.txt"));
+  EXPECT_EQ(fits.outcome, Outcome::kPending);
+  EXPECT_EQ(fits.raw, std::string(100, 'x'));
+  ASSERT_TRUE(fits.stamp.has_value());
+  EXPECT_EQ(fits.stamp->size, 100u);
+  EXPECT_EQ(ReadOne(dir.Join("over.txt")).reason, QuarantineReason::kTooLarge);
+  Article big = ReadOne(dir.Join("big.txt"), 1 << 20);
+  EXPECT_EQ(big.reason, QuarantineReason::kTooLarge);
+  EXPECT_LT(big.bytes_read, 2u << 20);  // stopped early, did not read it all
+  EXPECT_TRUE(big.raw.empty());
+}
+
+TEST(ReadStageTest, QuarantinesEmptyAndVanishedFiles) {
+  test::TempDir dir;
+  test::WriteFile(dir.Join("empty.txt"), "");
+  EXPECT_EQ(ReadOne(dir.Join("empty.txt")).reason, QuarantineReason::kEmptyFile);
+  Article gone = ReadOne(dir.Join("vanished.txt"));
+  EXPECT_EQ(gone.reason, QuarantineReason::kUnreadable);
+  EXPECT_EQ(gone.detail, "open: No such file or directory");
+}
+
+TEST(ReadStageTest, KnownUnchangedFileIsNotReadAndAChangedOneIs) {
+  test::TempDir dir;
+  test::WriteFile(dir.Join("a.txt"), "content");
+  Article first = ReadOne(dir.Join("a.txt"));
+  ASSERT_TRUE(first.stamp.has_value());
+
+  ReadStage stage(ReadOptions{100});
+  auto state = stage.NewWorkerState();
+  Article again;
+  again.path = dir.Join("a.txt");
+  again.known_stamp = first.stamp;
+  Result<Disposition> result = stage.Process(again, state.get());
+  ASSERT_OK(result.status());
+  EXPECT_EQ(*result, Disposition::kDuplicate);
+  EXPECT_EQ(again.outcome, Outcome::kUnchanged);
+  EXPECT_TRUE(again.raw.empty());
+
+  test::WriteFile(dir.Join("a.txt"), "content, longer");
+  Article changed;
+  changed.path = dir.Join("a.txt");
+  changed.known_stamp = first.stamp;
+  result = stage.Process(changed, state.get());
+  ASSERT_OK(result.status());
+  EXPECT_EQ(*result, Disposition::kContinue);
+  EXPECT_EQ(changed.raw, "content, longer");
+}
+
+}  // namespace
+}  // namespace ingest
