@@ -50,6 +50,13 @@ enum class Outcome : uint8_t {
   kQuarantined,
 };
 
+// `buffer` emptied for reuse, or released when one huge file grew it.
+inline std::string Recycled(std::string buffer) {
+  if (buffer.capacity() > (1u << 20)) return std::string();
+  buffer.clear();
+  return buffer;
+}
+
 // Identifies a version of an input file without reading it.
 struct FileStamp {
   uint64_t size = 0;
@@ -102,6 +109,19 @@ struct Article {
 
   // oid + "_" + aid.
   std::string Key() const { return oid + "_" + aid; }
+
+  // Back to a fresh article, keeping the capacity of the large buffers so a
+  // recycled article allocates nothing for the next file (a buffer that
+  // grew past 1 MiB for one huge file is released instead).
+  void Reset() {
+    std::string raw_buffer = std::move(raw);
+    std::string text_buffer = std::move(text);
+    std::string record_buffer = std::move(record);
+    *this = Article();
+    raw = Recycled(std::move(raw_buffer));
+    text = Recycled(std::move(text_buffer));
+    record = Recycled(std::move(record_buffer));
+  }
   void Quarantine(QuarantineReason why, std::string evidence) {
     outcome = Outcome::kQuarantined;
     reason = why;

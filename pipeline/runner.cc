@@ -11,11 +11,6 @@
 
 namespace ingest {
 
-struct Runner::Work {
-  Batch batch;
-  std::vector<Disposition> dispositions;
-};
-
 // Counts the batches that may exist at once: the source takes a token per
 // batch, the serial end gives it back. Close() releases every waiter.
 class TokenPool {
@@ -81,6 +76,21 @@ Runner::Runner(std::vector<const Stage*> stages, DurableState* state,
   if (options_.batches_in_flight == 0) {
     options_.batches_in_flight = 4 * static_cast<size_t>(options_.workers);
   }
+}
+
+void Runner::Recycle(Work&& work) {
+  std::lock_guard<std::mutex> lock(free_mu_);
+  free_.push_back(std::move(work));
+}
+
+// A batch whose articles keep their buffers' capacity from an earlier use,
+// so reading, unescaping and rendering allocate almost nothing.
+Runner::Work Runner::Reuse() {
+  std::lock_guard<std::mutex> lock(free_mu_);
+  if (free_.empty()) return Work();
+  Work work = std::move(free_.back());
+  free_.pop_back();
+  return work;
 }
 
 void Runner::Fail(Status status) {
@@ -181,6 +191,7 @@ void Runner::RunSerial(BoundedQueue<Work>& in) {
         if (commit_due) return CommitPoint(states);
         return Status::OK();
       });
+      Recycle(std::move(ready));
       reorder.erase(it);
       ++next_index;
       tokens.Release();
@@ -221,11 +232,14 @@ Status Runner::Run(ArticleSource& source) {
       break;
     }
     if (!tokens.Acquire()) break;
-    Work work;
+    Work work = Reuse();
     work.batch.index = batch_index;
-    work.batch.articles.reserve(options_.batch_size);
-    while (work.batch.articles.size() < options_.batch_size) {
-      Article article;
+    std::vector<Article>& articles = work.batch.articles;
+    size_t filled = 0;
+    while (filled < options_.batch_size) {
+      if (filled == articles.size()) articles.emplace_back();
+      Article& article = articles[filled];
+      article.Reset();
       Status status = Guarded("source", [&]() -> Status {
         Result<bool> next = source.Next(&article);
         if (!next.ok()) return next.status();
@@ -239,9 +253,10 @@ Status Runner::Run(ArticleSource& source) {
       }
       if (!more) break;
       article.seq = seq++;
-      work.batch.articles.push_back(std::move(article));
+      ++filled;
     }
-    if (work.batch.articles.empty() || run_state_->failed()) {
+    articles.resize(filled);
+    if (articles.empty() || run_state_->failed()) {
       tokens.Release();
       break;
     }

@@ -14,6 +14,7 @@
 #include <spdlog/logger.h>
 
 #include <cstddef>
+#include <mutex>
 #include <vector>
 
 #include "pipeline/article.h"
@@ -56,10 +57,15 @@ class Runner {
   Status Run(ArticleSource& source);
 
  private:
-  struct Work;
+  struct Work {
+    Batch batch;
+    std::vector<Disposition> dispositions;
+  };
   void RunWorker(BoundedQueue<Work>& in, BoundedQueue<Work>& out);
   void RunSerial(BoundedQueue<Work>& in);
   void Fail(Status status);
+  void Recycle(Work&& work);
+  Work Reuse();
   Status CommitPoint(std::vector<std::unique_ptr<WorkerState>>& states);
 
   std::vector<const Stage*> parallel_stages_;
@@ -69,6 +75,8 @@ class Runner {
   RunState* const run_state_;
   spdlog::logger* const log_;
   TokenPool* tokens_ = nullptr;  // valid during Run()
+  std::mutex free_mu_;
+  std::vector<Work> free_;  // GUARDED_BY(free_mu_); at most batches_in_flight
 };
 
 }  // namespace ingest

@@ -1,8 +1,10 @@
 #include "stages/emit/chunk_file.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <utility>
@@ -80,6 +82,9 @@ ChunkFile& ChunkFile::operator=(ChunkFile&& other) noexcept {
     owns_fd_ = other.owns_fd_;
     written_ = other.written_;
     buffer_ = std::move(other.buffer_);
+    queued_ = std::move(other.queued_);
+    owned_ = std::move(other.owned_);
+    queued_bytes_ = std::exchange(other.queued_bytes_, 0);
   }
   return *this;
 }
@@ -88,15 +93,60 @@ ChunkFile::~ChunkFile() {
   if (fd_ >= 0 && owns_fd_) close(fd_);
 }
 
-Status ChunkFile::Flush() {
-  if (buffer_.empty()) return Status::OK();
-  if (fd_ < 0) {
-    fd_ = open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0) return Status::FromErrno("emit: create", temp_path_, errno);
+Status ChunkFile::Open() {
+  if (fd_ >= 0) return Status::OK();
+  fd_ = open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) return Status::FromErrno("emit: create", temp_path_, errno);
+  return Status::OK();
+}
+
+void ChunkFile::AppendRef(std::string_view bytes) {
+  if (bytes.empty()) return;
+  if (!buffer_.empty()) {
+    owned_.push_back(std::move(buffer_));
+    buffer_.clear();
+    queued_.push_back(iovec{owned_.back().data(), owned_.back().size()});
+    queued_bytes_ += owned_.back().size();
   }
-  INGEST_RETURN_IF_ERROR(WriteAll(fd_, buffer_, temp_path_));
-  written_ += buffer_.size();
-  buffer_.clear();
+  queued_.push_back(iovec{const_cast<char*>(bytes.data()), bytes.size()});
+  queued_bytes_ += bytes.size();
+}
+
+Status ChunkFile::Flush() {
+  if (buffer_.empty() && queued_.empty()) return Status::OK();
+  INGEST_RETURN_IF_ERROR(Open());
+  if (queued_.empty()) {
+    INGEST_RETURN_IF_ERROR(WriteAll(fd_, buffer_, temp_path_));
+    written_ += buffer_.size();
+    buffer_.clear();
+    return Status::OK();
+  }
+  if (!buffer_.empty()) {
+    owned_.push_back(std::move(buffer_));
+    buffer_.clear();
+    queued_.push_back(iovec{owned_.back().data(), owned_.back().size()});
+    queued_bytes_ += owned_.back().size();
+  }
+  size_t next = 0;
+  while (next < queued_.size()) {
+    int count = static_cast<int>(std::min<size_t>(queued_.size() - next, IOV_MAX));
+    ssize_t n = writev(fd_, queued_.data() + next, count);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno("emit: write", temp_path_, errno);
+    }
+    written_ += static_cast<uint64_t>(n);
+    // Drop what was written, possibly part of one piece.
+    auto left = static_cast<size_t>(n);
+    while (left > 0 && left >= queued_[next].iov_len) left -= queued_[next++].iov_len;
+    if (left > 0) {
+      queued_[next].iov_base = static_cast<char*>(queued_[next].iov_base) + left;
+      queued_[next].iov_len -= left;
+    }
+  }
+  queued_.clear();
+  owned_.clear();
+  queued_bytes_ = 0;
   return Status::OK();
 }
 

@@ -8,9 +8,13 @@
 #ifndef INGEST_STAGES_EMIT_CHUNK_FILE_H_
 #define INGEST_STAGES_EMIT_CHUNK_FILE_H_
 
+#include <sys/uio.h>
+
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pipeline/status.h"
 
@@ -30,8 +34,14 @@ class ChunkFile {
   // The record buffer to append to; call MaybeFlush() after appending.
   std::string* buffer() { return &buffer_; }
   Status MaybeFlush();
+  // Queues `bytes` to be written, without copying, by the next Flush();
+  // they must stay valid and unchanged until then. Keeps order with what
+  // was appended to buffer() before.
+  void AppendRef(std::string_view bytes);
+  // Writes everything appended so far (one writev for queued references).
+  Status Flush();
   // Bytes appended so far, written or not.
-  uint64_t size() const { return written_ + buffer_.size(); }
+  uint64_t size() const { return written_ + buffer_.size() + queued_bytes_; }
   bool empty() const { return size() == 0; }
 
   // Writes what is buffered and fsyncs; the file stays a temp file.
@@ -43,13 +53,16 @@ class ChunkFile {
   const std::string& temp_path() const { return temp_path_; }
 
  private:
-  Status Flush();
+  Status Open();
   std::string final_path_;
   std::string temp_path_;
   int fd_ = -1;
   bool owns_fd_ = true;
   uint64_t written_ = 0;
   std::string buffer_;
+  std::vector<iovec> queued_;        // written in this order by Flush()
+  std::deque<std::string> owned_;    // buffer contents queued before a ref
+  uint64_t queued_bytes_ = 0;
 };
 
 // "<dir>/.<name>.tmp" for "<dir>/<name>".

@@ -71,6 +71,7 @@ std::unique_ptr<WorkerState> EmitStage::NewWorkerState() const {
 Result<Disposition> EmitStage::Process(Article& article,
                                        WorkerState* state) const {
   INGEST_RETURN_IF_ERROR(EmitOne(article, /*passed_on=*/true, state));
+  INGEST_RETURN_IF_ERROR(static_cast<EmitState*>(state)->articles->Flush());
   return Disposition::kContinue;
 }
 
@@ -81,7 +82,9 @@ Status EmitStage::ProcessBatch(Batch& batch,
     INGEST_RETURN_IF_ERROR(EmitOne(batch.articles[i],
                                    dispositions[i] == Disposition::kContinue, state));
   }
-  return Status::OK();
+  // Records were queued by reference into the batch's articles: write them
+  // (one writev) before the batch is recycled.
+  return static_cast<EmitState*>(state)->articles->Flush();
 }
 
 Status EmitStage::EmitOne(Article& article, bool passed_on,
@@ -136,10 +139,10 @@ Status EmitStage::EmitOne(Article& article, bool passed_on,
     AppendWithRevision(article.record, article.record_revision_at,
                        article.revision, state->articles->buffer());
   } else {
-    state->articles->buffer()->append(article.record);
+    state->articles->AppendRef(article.record);
   }
   ++state->records_in_chunk;
-  return state->articles->MaybeFlush();
+  return Status::OK();
 }
 
 bool EmitStage::CommitDue(WorkerState* worker_state) const {

@@ -1,5 +1,6 @@
 #include "stages/emit/ndjson_writer.h"
 
+#include <cstdint>
 #include <cstring>
 
 namespace ingest {
@@ -34,12 +35,33 @@ void AppendKey(std::string_view key, std::string* out) {
 
 }  // namespace
 
+// True when one of the 8 bytes of `word` is a control, '"' or '\\' (SWAR:
+// bytes >= 0x80, i.e. all of Hangul's UTF-8, never match).
+inline bool WordNeedsEscape(uint64_t word) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHighs = 0x8080808080808080ull;
+  uint64_t below_space = (word - kOnes * 0x20) & ~word;
+  uint64_t quote = word ^ (kOnes * '"');
+  uint64_t backslash = word ^ (kOnes * '\\');
+  uint64_t has_quote = (quote - kOnes) & ~quote;
+  uint64_t has_backslash = (backslash - kOnes) & ~backslash;
+  return ((below_space | has_quote | has_backslash) & kHighs) != 0;
+}
+
 void AppendJsonString(std::string_view text, std::string* out) {
   out->push_back('"');
   const char* data = text.data();
   size_t size = text.size();
   size_t run_start = 0;
   for (size_t i = 0; i < size; ++i) {
+    // Most text needs no escape: skip it 8 bytes at a time.
+    while (i + 8 <= size) {
+      uint64_t word;
+      std::memcpy(&word, data + i, 8);
+      if (WordNeedsEscape(word)) break;
+      i += 8;
+    }
+    if (i >= size) break;
     auto c = static_cast<unsigned char>(data[i]);
     if (!kEscape.needs[c]) continue;
     out->append(data + run_start, i - run_start);

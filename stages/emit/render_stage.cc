@@ -9,8 +9,9 @@ Result<Disposition> RenderStage::Process(Article& article,
   article.record.clear();
   article.record.reserve(article.text.size() + 1024);
   article.record_revision_at = AppendArticleRecord(article, &article.record);
-  // The text now lives in the record; keep only what dedup and emit read.
-  article.text = std::string();
+  // The text now lives in the record; keep only what dedup and emit read
+  // (the buffer's capacity stays for the article's next use).
+  article.text.clear();
   return Disposition::kContinue;
 }
 

@@ -44,7 +44,7 @@ bool AllHexDigits(std::string_view text) {
 Disposition Reject(Article& article, QuarantineReason reason,
                    std::string detail) {
   article.Quarantine(reason, std::move(detail));
-  article.raw = std::string();
+  article.raw.clear();
   return Disposition::kRejected;
 }
 
@@ -145,7 +145,7 @@ Result<Disposition> ParseStage::Process(Article& article,
     return Reject(article, QuarantineReason::kEmptyBody,
                   "the body is empty after unescape and strip");
   }
-  article.raw = std::string();
+  article.raw.clear();
   return Disposition::kContinue;
 }
 
