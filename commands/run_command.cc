@@ -184,6 +184,10 @@ int RunCommand(const RunConfig& config, spdlog::logger& log) {
   sigaction(SIGTERM, &old_term, nullptr);
   g_run_state.store(nullptr);
 
+  if (status.ok() || status.code() == StatusCode::kCancelled) {
+    Status flushed = state->FlushMemtables();
+    if (!flushed.ok()) log.warn("state flush failed: {}", flushed.message());
+  }
   summary.skipped = walker.skipped();
   summary.unchanged += walker.unchanged();
   summary.finished_at = FormatUtc(std::chrono::system_clock::now(), false);

@@ -1,0 +1,569 @@
+#!/usr/bin/env python3
+"""End-to-end throughput benchmark of `crawl-ingest run` (issues 3 and 4).
+
+    python3 bench/run_bench.py [--files 100000] [--reps 5] [--rss-scaling] [--perf]
+        [--binary build/crawl-ingest] [--markdown FILE]
+
+Builds (or reuses) a corpus with tools/gen_corpus.py, does one untimed warm-up pass of (a),
+then measures, round-robin so that noise from a shared machine falls on every line alike,
+`--reps` repetitions of:
+
+  (a)  find DIR -type f -print0 | xargs -0 -P2 cat >/dev/null
+  (b)  find DIR -type f -print0 | xargs -0 -P2 sha256sum >/dev/null
+  (c)  crawl-ingest run, fresh state and fresh --out
+  (d)  crawl-ingest run again over the same input with the state of that rep's (c) run
+       (unchanged re-run: the file index skips every file)
+  (d2) the same with --rescan (reads everything again; every file is a duplicate)
+  (d3) the same with --trust-names (skips every known path without a stat)
+  (d') (d3')  (d) and (d3) from that state after one more untimed re-run (the state's WAL
+       from (c) already replayed: what a second cron run finds)
+  (e)  bench/baseline_ingest.py, the plain single-process Python baseline (sqlite3 state)
+
+and prints the medians, files/s, MB/s, peak RSS, CPU split, the ratios and the issues' targets
+with PASS/FAIL, plus checks that (c) and (e) are correct (summary counts; (e)'s NDJSON compared
+with (c)'s byte for byte and as a set of (id, content_hash)). --rss-scaling also generates a
+corpus 4x as big (--rss-files) and reports (c)'s peak RSS at both sizes. --perf records one
+more fresh (c) run with `perf record -g` and prints the top symbols. See bench/README.md.
+
+The page cache is never dropped (warm cache); `sync` runs, untimed, before every timed command
+so that write-back of an earlier command's output does not land in the next one's time.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import glob
+import hashlib
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GENERATOR = os.path.join(REPO, "tools", "gen_corpus.py")
+BASELINE = os.path.join(REPO, "bench", "baseline_ingest.py")
+
+CASES = [  # key, label, what it measures
+    ("a", "(a)", "find | xargs -0 -P2 cat"),
+    ("b", "(b)", "find | xargs -0 -P2 sha256sum"),
+    ("c", "(c)", "crawl-ingest run, fresh state"),
+    ("d", "(d)", "re-run, same state (file index)"),
+    ("d2", "(d2)", "re-run --rescan (all duplicates)"),
+    ("d3", "(d3)", "re-run --trust-names"),
+    ("dp", "(d')", "re-run, state reopened once before"),
+    ("d3p", "(d3')", "--trust-names, state reopened once"),
+    ("e", "(e)", "Python baseline (sqlite3)"),
+]
+RE_RUNS = {"d": [], "d2": ["--rescan"], "d3": ["--trust-names"], "dp": [],
+           "d3p": ["--trust-names"]}
+# The state each re-run starts from (a fresh copy each time): the one (c) left behind, or that
+# state after one more untimed plain re-run (RocksDB has then replayed and flushed (c)'s WAL).
+SNAPSHOT = {"d": "c-snapshot", "d2": "c-snapshot", "d3": "c-snapshot", "dp": "c-reopened",
+            "d3p": "c-reopened"}
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def die(msg: str) -> None:
+    log("error: " + msg)
+    sys.exit(1)
+
+
+def file_digest(path: str, algo: str = "sha256") -> str:
+    h = hashlib.new(algo)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def rmtree(path: str) -> None:
+    if os.path.lexists(path):
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.remove(path)
+
+
+# --------------------------------------------------------------------------- corpus
+
+def ensure_corpus(cache: str, n: int) -> str:
+    """The corpus of n valid articles, generated once per (n, generator version)."""
+    key = file_digest(GENERATOR, "sha1")[:12]
+    path = os.path.join(cache, f"corpus-{n}-{key}")
+    if os.path.isdir(path):
+        log(f"corpus: reusing {path}")
+        return path
+    os.makedirs(cache, exist_ok=True)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    rmtree(tmp)
+    log(f"corpus: generating {n} files into {path} (takes a while) ...")
+    t0 = time.monotonic()
+    r = subprocess.run([sys.executable, GENERATOR, "--out", tmp, "--valid", str(n),
+                        "--no-manifest"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       text=True)
+    if r.returncode != 0:
+        rmtree(tmp)
+        die(f"gen_corpus.py failed: {r.stderr.strip()}")
+    os.rename(tmp, path)  # appears under its final name only when complete
+    log(f"corpus: generated in {time.monotonic() - t0:.1f} s")
+    return path
+
+
+def corpus_stats(path: str) -> tuple[int, int]:
+    files = size = 0
+    for dirpath, _, names in os.walk(path):
+        for name in names:
+            files += 1
+            size += os.stat(os.path.join(dirpath, name)).st_size
+    return files, size
+
+
+# --------------------------------------------------------------------------- measuring
+
+class Sample:
+    def __init__(self, wall: float, user: float, sys_: float, maxrss_kib: int):
+        self.wall, self.user, self.sys, self.maxrss_kib = wall, user, sys_, maxrss_kib
+
+
+def timed(argv: list[str], stdout: str | None = None, stderr: str | None = None) -> Sample:
+    """Runs argv; wall time, CPU time and peak RSS of it and its waited-for descendants.
+
+    ru_maxrss from wait4() is the peak RSS of the largest single process in the tree (for
+    crawl-ingest, of crawl-ingest itself)."""
+    os.sync()  # untimed: flush what earlier commands wrote
+    with open(stdout or os.devnull, "wb") as so, open(stderr or os.devnull, "wb") as se:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(argv, stdout=so, stderr=se)
+        _, status, ru = os.wait4(p.pid, 0)
+        t1 = time.perf_counter()
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        tail = ""
+        if stderr and os.path.exists(stderr):
+            with open(stderr, errors="replace") as f:
+                tail = f.read()[-2000:]
+        die(f"exit status {p.returncode}: {shlex.join(argv)}\n{tail}")
+    return Sample(t1 - t0, ru.ru_utime, ru.ru_stime, ru.ru_maxrss)
+
+
+def run_summary(out_dir: str) -> dict:
+    runs = glob.glob(os.path.join(out_dir, "runs", "*.json"))
+    if len(runs) != 1:
+        die(f"expected one run summary in {out_dir}/runs, found {len(runs)}")
+    with open(runs[0]) as f:
+        return json.load(f)
+
+
+def expect(summary: dict, what: str, **want) -> None:
+    bad = {k: (summary.get(k), v) for k, v in want.items() if summary.get(k) != v}
+    if bad:
+        die(f"{what}: unexpected summary {bad} (got, want); full summary: {summary}")
+
+
+class Bench:
+    def __init__(self, args, work: str, binary: str):
+        self.args, self.work, self.binary = args, work, binary
+        self.threads = ["--threads", str(args.threads)] if args.threads else []
+
+    def path(self, name: str) -> str:
+        return os.path.join(self.work, name)
+
+    def pipeline(self, corpus: str, tool: str) -> Sample:
+        cmd = f"find {shlex.quote(corpus)} -type f -print0 | xargs -0 -P2 {tool} >/dev/null"
+        return timed(["bash", "-c", cmd], stderr=self.path("pipeline.err"))
+
+    def ingest(self, corpus: str, state: str, out: str, extra: list[str],
+               prefix: list[str] | None = None) -> tuple[Sample, dict]:
+        rmtree(out)
+        argv = (prefix or []) + [self.binary, "run", "--state", state, "--out", out,
+                                 *self.threads, *extra, corpus]
+        s = timed(argv, stderr=self.path("ingest.err"))
+        return s, run_summary(out)
+
+    def fresh_ingest(self, corpus: str, n: int, prefix: list[str] | None = None) -> Sample:
+        state, out = self.path("c-state"), self.path("c-out")
+        rmtree(state)
+        s, summary = self.ingest(corpus, state, out, [], prefix)
+        expect(summary, "(c)", status="ok", files=n, emitted=n, duplicates=0, revisions=0,
+               quarantined_total=0, skipped=0)
+        self.last_c_summary = summary
+        return s
+
+    def rerun(self, corpus: str, n: int, key: str) -> Sample:
+        state = self.path(f"{key}-state")
+        rmtree(state)
+        shutil.copytree(self.path(SNAPSHOT[key]), state, symlinks=True)
+        s, summary = self.ingest(corpus, state, self.path(f"{key}-out"), RE_RUNS[key])
+        if key == "d2":
+            expect(summary, "(d2)", status="ok", files=n, emitted=0, duplicates=n,
+                   quarantined_total=0)
+        else:
+            expect(summary, f"({key})", status="ok", files=0, emitted=0, unchanged=n,
+                   quarantined_total=0)
+        self.summaries[key] = summary
+        return s
+
+    def baseline(self, corpus: str, n: int) -> Sample:
+        db, out, err = self.path("e-state.sqlite"), self.path("e-out.ndjson"), self.path("e.err")
+        for suffix in ("", "-wal", "-shm"):
+            rmtree(db + suffix)
+        rmtree(out)
+        s = timed([self.args.python, BASELINE, "--state", db, "--out", out, corpus],
+                  stderr=err)
+        with open(err) as f:
+            summary = json.loads(f.read().strip().splitlines()[-1])
+        expect(summary, "(e)", files=n, emitted=n, duplicates=0, revisions=0,
+               quarantined_total=0, skipped=0)
+        return s
+
+    def main_reps(self, corpus: str, n: int) -> dict[str, list[Sample]]:
+        samples: dict[str, list[Sample]] = {k: [] for k, _, _ in CASES}
+        self.summaries: dict[str, dict] = {}
+        log("warm-up: one untimed pass of (a)")
+        self.pipeline(corpus, "cat")
+        for rep in range(1, self.args.reps + 1):
+            log(f"rep {rep}/{self.args.reps}")
+            samples["a"].append(self.pipeline(corpus, "cat"))
+            samples["b"].append(self.pipeline(corpus, "sha256sum"))
+            samples["c"].append(self.fresh_ingest(corpus, n))
+            snapshot = self.path("c-snapshot")  # the state this (c) run left behind
+            rmtree(snapshot)
+            shutil.copytree(self.path("c-state"), snapshot, symlinks=True)
+            reopened = self.path("c-reopened")  # ... and after one untimed re-run
+            rmtree(reopened)
+            shutil.copytree(snapshot, reopened, symlinks=True)
+            self.ingest(corpus, reopened, self.path("reopen-out"), [])
+            for key in ("d", "d2", "d3", "dp", "d3p"):
+                samples[key].append(self.rerun(corpus, n, key))
+            samples["e"].append(self.baseline(corpus, n))
+            log("  " + "  ".join(f"{k}={v[-1].wall:.2f}s" for k, v in samples.items()))
+        return samples
+
+
+# --------------------------------------------------------------------------- checks
+
+def compare_outputs(c_out: str, e_out: str) -> tuple[list[str], bool]:
+    """(c)'s article chunks (in name order = emit order) against (e)'s NDJSON."""
+    chunks = sorted(glob.glob(os.path.join(c_out, "articles", "*.ndjson")))
+
+    def read(paths):
+        h, pairs, lines = hashlib.sha256(), set(), 0
+        for path in paths:
+            with open(path, "rb") as f:
+                for line in f:
+                    h.update(line)
+                    rec = json.loads(line)
+                    pairs.add((rec["id"], rec["content_hash"]))
+                    lines += 1
+        return h.hexdigest(), pairs, lines
+
+    hc, pairs_c, lines_c = read(chunks)
+    he, pairs_e, lines_e = read([e_out])
+    same_set = pairs_c == pairs_e and lines_c == lines_e == len(pairs_c)
+    diff = "" if pairs_c == pairs_e else \
+        f" (only in c: {len(pairs_c - pairs_e)}, only in e: {len(pairs_e - pairs_c)})"
+    return [
+        f"(c) wrote {lines_c} article records in {len(chunks)} chunk(s), (e) wrote {lines_e}",
+        f"set of (id, content_hash), (c) vs (e): {'identical' if same_set else 'DIFFERENT'}"
+        + diff,
+        f"article NDJSON, (c)'s chunks concatenated vs (e)'s file: "
+        f"{'byte-identical' if hc == he else 'DIFFERENT bytes'} (sha256 {hc[:16]}…)",
+    ], same_set
+
+
+# --------------------------------------------------------------------------- report
+
+def machine() -> list[tuple[str, str]]:
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = "?"
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem = f"{int(line.split()[1]) / 1048576:.1f} GiB"
+                break
+    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    return [("nproc", nproc), ("CPU", cpu), ("memory", mem),
+            ("kernel", platform.release()), ("python", platform.python_version())]
+
+
+def table(header: list[str], rows: list[list[str]], align: str) -> str:
+    rows = [[c.replace("|", "\\|") for c in r] for r in rows]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+
+    def fmt(cells):
+        return "| " + " | ".join(c.ljust(w) if a == "l" else c.rjust(w)
+                                 for c, w, a in zip(cells, widths, align)) + " |"
+    sep = "|" + "|".join(("-" * (w + 1) + ":") if a == "r" else ("-" * (w + 2))
+                         for w, a in zip(widths, align)) + "|"
+    return "\n".join([fmt(header), sep] + [fmt(r) for r in rows])
+
+
+def med(xs):
+    return statistics.median(xs)
+
+
+def mib(kib: float) -> float:
+    return kib / 1024
+
+
+def results_table(samples: dict[str, list[Sample]], n: int, size: int) -> str:
+    rows = []
+    for key, label, what in CASES:
+        ss = samples[key]
+        wall = med([s.wall for s in ss])
+        user = med([s.user for s in ss])
+        sys_ = med([s.sys for s in ss])
+        cores = med([(s.user + s.sys) / s.wall for s in ss])
+        rows.append([label, what, f"{wall:.3f}", f"{min(s.wall for s in ss):.3f}",
+                     f"{max(s.wall for s in ss):.3f}", f"{n / wall:,.0f}",
+                     f"{size / 1e6 / wall:,.1f}", f"{mib(max(s.maxrss_kib for s in ss)):.1f}",
+                     f"{user:.2f}", f"{sys_:.2f}", f"{cores:.2f}"])
+    return table(["case", "what", "median s", "min s", "max s", "files/s", "MB/s",
+                  "peak RSS MiB", "user s", "sys s", "CPU cores"], rows, "llrrrrrrrrr")
+
+
+def ratios_and_targets(samples, rss_scaling) -> tuple[str, str, list[tuple[str, bool | None]]]:
+    m = {k: med([s.wall for s in v]) for k, v in samples.items()}
+    ratio_rows = [
+        ["c/a", f"{m['c'] / m['a']:.3f}", "(c) time as a fraction of plain cat"],
+        ["c/b", f"{m['c'] / m['b']:.3f}", "(c) time as a fraction of sha256sum"],
+        ["e/c", f"{m['e'] / m['c']:.1f}", "how many times faster (c) is than the Python baseline"],
+        ["d/c", f"{m['d'] / m['c']:.3f}", "unchanged re-run as a fraction of a fresh run"],
+        ["d2/c", f"{m['d2'] / m['c']:.3f}", "--rescan re-run as a fraction of a fresh run"],
+        ["d3/c", f"{m['d3'] / m['c']:.3f}", "--trust-names re-run as a fraction of a fresh run"],
+        ["d'/c", f"{m['dp'] / m['c']:.3f}",
+         "unchanged re-run, state already reopened once, as a fraction of a fresh run"],
+        ["d3'/c", f"{m['d3p'] / m['c']:.3f}",
+         "--trust-names re-run, state already reopened once, as a fraction of a fresh run"],
+    ]
+    rss_c = mib(max(s.maxrss_kib for s in samples["c"]))
+    checks: list[tuple[str, str, str, bool | None]] = [
+        ("issue 3", "(c) ≤ 0.67 × (b)", f"c/b = {m['c'] / m['b']:.3f}", m["c"] <= 0.67 * m["b"]),
+        ("issue 3", "(c) ≤ 0.85 × (a)", f"c/a = {m['c'] / m['a']:.3f}", m["c"] <= 0.85 * m["a"]),
+        ("issue 3", "(d) ≤ (c)", f"d/c = {m['d'] / m['c']:.3f}", m["d"] <= m["c"]),
+        ("issue 3", "(c) ≥ 10× faster than (e)", f"e/c = {m['e'] / m['c']:.1f}",
+         m["e"] >= 10 * m["c"]),
+        ("issue 3", "peak RSS of (c) ≤ 256 MiB", f"{rss_c:.1f} MiB", rss_c <= 256),
+    ]
+    if rss_scaling:
+        small, big, nbig = rss_scaling["rss_small"], rss_scaling["rss_big"], rss_scaling["files"]
+        checks.append(("issue 3", f"(c) peak RSS not growing ({nbig:,} files ≤ 1.2 × "
+                       f"{rss_scaling['small_files']:,} files, and ≤ 256 MiB)",
+                       f"{big:.1f} / {small:.1f} MiB = {big / small:.2f}",
+                       big <= 1.2 * small and big <= 256))
+    else:
+        checks.append(("issue 3", "(c) peak RSS not growing with the corpus",
+                       "not measured (run with --rss-scaling)", None))
+    checks += [
+        ("issue 4", "unchanged re-run (d) ≤ 0.30 × (c)", f"d/c = {m['d'] / m['c']:.3f}",
+         m["d"] <= 0.30 * m["c"]),
+        ("issue 4", "(d3) --trust-names ≤ 0.10 × (c)", f"d3/c = {m['d3'] / m['c']:.3f}",
+         m["d3"] <= 0.10 * m["c"]),
+        ("issue 4, 2nd re-run", "(d') ≤ 0.30 × (c)", f"d'/c = {m['dp'] / m['c']:.3f}",
+         m["dp"] <= 0.30 * m["c"]),
+        ("issue 4, 2nd re-run", "(d3') ≤ 0.10 × (c)", f"d3'/c = {m['d3p'] / m['c']:.3f}",
+         m["d3p"] <= 0.10 * m["c"]),
+    ]
+    ratio_md = table(["ratio", "value", "meaning"], ratio_rows, "lrl")
+    target_md = table(["issue", "target", "measured", "result"],
+                      [[i, t, v, "SKIPPED" if ok is None else ("PASS" if ok else "FAIL")]
+                       for i, t, v, ok in checks], "llll")
+    return ratio_md, target_md, [(t, ok) for _, t, _, ok in checks]
+
+
+def perf_profile(bench: Bench, corpus: str, n: int) -> str:
+    data = bench.path("perf.data")
+    if not shutil.which("perf"):
+        return "perf not found; skipped"
+    log("perf: recording one fresh (c) run")
+    s = bench.fresh_ingest(corpus, n, prefix=["perf", "record", "-g", "-q", "-o", data, "--"])
+    def report(sort: str, limit: int) -> list[str]:
+        r = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "-g",
+                            "none", "--sort", sort, "--percent-limit", "0"],
+                           capture_output=True, text=True)
+        rows = [re.sub(r"(\s+-)+\s*$", "", ln).rstrip() for ln in r.stdout.splitlines()
+                if ln.strip() and not ln.startswith("#")]
+        return rows[:limit]
+
+    return "\n".join(
+        [f"`perf record -g` of one more fresh (c) run ({s.wall:.2f} s wall under perf, "
+         f"user {s.user:.2f} s, sys {s.sys:.2f} s). Self time by symbol "
+         "(`perf report --no-children --sort dso,symbol`), top 15:", "", "```"]
+        + report("dso,symbol", 15)
+        + ["```", "", "Self time by shared object (`--sort dso`):", "", "```"]
+        + report("dso", 10) + ["```"])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n\n", 1)[1])
+    ap.add_argument("--files", type=int, default=100000, metavar="N",
+                    help="articles in the corpus (default 100000)")
+    ap.add_argument("--reps", type=int, default=5, help="repetitions of each line (default 5)")
+    ap.add_argument("--binary", default=os.path.join(REPO, "build", "crawl-ingest"),
+                    help="crawl-ingest binary (default build/crawl-ingest)")
+    ap.add_argument("--markdown", metavar="FILE", help="also write the report as markdown here")
+    ap.add_argument("--rss-scaling", action="store_true",
+                    help="also measure (c)'s peak RSS on a corpus of --rss-files files")
+    ap.add_argument("--rss-files", type=int, metavar="M",
+                    help="corpus size for --rss-scaling (default 4 × --files)")
+    ap.add_argument("--rss-reps", type=int, default=3,
+                    help="fresh (c) runs on the big corpus (default 3)")
+    ap.add_argument("--perf", action="store_true",
+                    help="also profile one fresh (c) run with perf record -g")
+    ap.add_argument("--threads", type=int, help="pass --threads to crawl-ingest "
+                    "(default: not passed, i.e. all cores)")
+    ap.add_argument("--cache", default="/tmp/crawl-ingest-bench",
+                    help="where corpora are cached and runs work (default %(default)s)")
+    ap.add_argument("--python", default=sys.executable, help="interpreter for (e)")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    a = ap.parse_args(argv)
+    if a.reps < 1 or a.files < 1:
+        ap.error("--reps and --files must be positive")
+    if not os.access(a.binary, os.X_OK):
+        ap.error(f"{a.binary} is not an executable; build it with "
+                 "cmake --build build -j2 --target crawl-ingest")
+
+    started = dt.datetime.now(dt.timezone.utc)
+    load_start = os.getloadavg()
+    os.makedirs(a.cache, exist_ok=True)
+    work = os.path.join(a.cache, f"run-{os.getpid()}")
+    rmtree(work)
+    os.makedirs(work)
+    # A private copy, so that a rebuild during the run cannot swap binaries between lines.
+    binary = os.path.join(work, "crawl-ingest")
+    shutil.copy2(a.binary, binary)
+    bin_info = (f"{os.path.abspath(a.binary)} (sha256 {file_digest(binary)[:16]}…, built "
+                f"{dt.datetime.fromtimestamp(os.stat(a.binary).st_mtime):%Y-%m-%d %H:%M})")
+    head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True).stdout.strip() or "?"
+    bench = Bench(a, work, binary)
+    try:
+        corpus = ensure_corpus(a.cache, a.files)
+        n, size = corpus_stats(corpus)
+        if n != a.files:
+            die(f"{corpus} holds {n} files, expected {a.files}; delete it to regenerate")
+        log(f"corpus: {n:,} files, {size / 1e6:,.1f} MB")
+        samples = bench.main_reps(corpus, n)
+        log("checking (c) against (e)")
+        check_lines, outputs_ok = compare_outputs(bench.path("c-out"), bench.path("e-out.ndjson"))
+        c_summary = bench.last_c_summary
+
+        rss_scaling = None
+        if a.rss_scaling:
+            big_n = a.rss_files or 4 * a.files
+            big = ensure_corpus(a.cache, big_n)
+            bn, bsize = corpus_stats(big)
+            log(f"rss-scaling: {bn:,} files, {bsize / 1e6:,.1f} MB; warm-up (a)")
+            bench.pipeline(big, "cat")
+            big_samples = []
+            for rep in range(1, a.rss_reps + 1):
+                big_samples.append(bench.fresh_ingest(big, bn))
+                log(f"rss-scaling (c) {rep}/{a.rss_reps}: {big_samples[-1].wall:.2f} s, "
+                    f"{mib(big_samples[-1].maxrss_kib):.1f} MiB")
+            rss_scaling = {"files": bn, "small_files": n, "samples": big_samples, "bytes": bsize,
+                           "rss_small": mib(max(s.maxrss_kib for s in samples["c"])),
+                           "rss_big": mib(max(s.maxrss_kib for s in big_samples))}
+        profile = perf_profile(bench, corpus, n) if a.perf else None
+    finally:
+        if not a.keep:
+            rmtree(work)
+        else:
+            log(f"kept {work}")
+
+    load_end = os.getloadavg()
+    ratio_md, target_md, checks = ratios_and_targets(samples, rss_scaling)
+    command = "python3 bench/run_bench.py " + shlex.join(argv if argv is not None else sys.argv[1:])
+    out = [
+        "# crawl-ingest benchmark",
+        "",
+        f"Command: `{command.strip()}`",
+        "",
+        table(["machine", ""], machine() + [
+            ("date", started.strftime("%Y-%m-%d %H:%M UTC")),
+            ("load average (1 min) at start / end", f"{load_start[0]:.2f} / {load_end[0]:.2f}"),
+            ("binary", bin_info), ("repository HEAD", head),
+            ("crawl-ingest threads", str(a.threads) if a.threads else "default (all cores)"),
+        ], "ll"),
+        "",
+        f"Corpus: `{corpus}`: {n:,} files, {size / 1e6:,.1f} MB (`gen_corpus.py --valid {n} "
+        f"--no-manifest`), warm page cache. {a.reps} repetitions, round-robin; median, min and "
+        "max wall seconds; files/s and MB/s from the median over the whole corpus; peak RSS is "
+        "the maximum over the repetitions (for (a)/(b): of the largest single process of the "
+        "pipeline); user/sys are medians of CPU seconds; CPU cores = (user+sys)/wall, median.",
+        "",
+        results_table(samples, n, size),
+        "",
+        "(a): `find DIR -type f -print0 | xargs -0 -P2 cat >/dev/null`, (b): the same with "
+        "`sha256sum`. "
+        "(c): `crawl-ingest run --state S --out O DIR`, S and O fresh. (d), (d2) `--rescan`, "
+        "(d3) `--trust-names`: run again over DIR, each from a copy of the state (c) left "
+        "behind, fresh O. (d'), (d3'): the same from that state after one more untimed re-run "
+        "(RocksDB has then already replayed and flushed the write-ahead log (c) left). "
+        "(e): `bench/baseline_ingest.py` (single-process Python, sqlite3 state). "
+        "See bench/README.md.",
+        "",
+        "## Ratios (of medians)",
+        "",
+        ratio_md,
+        "",
+        "## Targets",
+        "",
+        target_md,
+        "",
+        "## Correctness of this run",
+        "",
+        f"- (c) run summary: files={c_summary['files']}, emitted={c_summary['emitted']}, "
+        f"duplicates={c_summary['duplicates']}, quarantined_total="
+        f"{c_summary['quarantined_total']}, skipped={c_summary['skipped']}, bytes_read="
+        f"{c_summary['bytes_read']} (checked on every repetition)",
+        f"- (d) unchanged={bench.summaries['d'].get('unchanged')}, files="
+        f"{bench.summaries['d']['files']}; (d2) duplicates={bench.summaries['d2']['duplicates']}; "
+        f"(d3) unchanged={bench.summaries['d3'].get('unchanged')}, files="
+        f"{bench.summaries['d3']['files']}; (d') and (d3') unchanged="
+        f"{bench.summaries['dp'].get('unchanged')} / {bench.summaries['d3p'].get('unchanged')}",
+    ] + [f"- {line}" for line in check_lines]
+    if rss_scaling:
+        bs = rss_scaling["samples"]
+        wall = med([s.wall for s in bs])
+        out += ["", "## Peak RSS of (c) against corpus size", "",
+                table(["files", "MB", "runs", "median s", "files/s", "peak RSS MiB"], [
+                    [f"{n:,}", f"{size / 1e6:,.1f}", str(a.reps),
+                     f"{med([s.wall for s in samples['c']]):.3f}",
+                     f"{n / med([s.wall for s in samples['c']]):,.0f}",
+                     f"{rss_scaling['rss_small']:.1f}"],
+                    [f"{rss_scaling['files']:,}", f"{rss_scaling['bytes'] / 1e6:,.1f}",
+                     str(len(bs)), f"{wall:.3f}", f"{rss_scaling['files'] / wall:,.0f}",
+                     f"{rss_scaling['rss_big']:.1f}"]], "rrrrrr")]
+    if profile:
+        out += ["", "## Profile", "", profile]
+    report = "\n".join(out) + "\n"
+    print(report)
+    if a.markdown:
+        with open(a.markdown, "w", encoding="utf-8") as f:
+            f.write(report)
+        log(f"wrote {a.markdown}")
+    failed = [t for t, ok in checks if ok is False]
+    log(f"{len(failed)} target(s) failed" if failed else "all measured targets passed")
+    return 0 if outputs_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
