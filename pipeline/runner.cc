@@ -1,5 +1,7 @@
 #include "pipeline/runner.h"
 
+#include <pthread.h>
+
 #include <condition_variable>
 #include <exception>
 #include <map>
@@ -101,6 +103,7 @@ void Runner::Fail(Status status) {
 }
 
 void Runner::RunWorker(BoundedQueue<Work>& in, BoundedQueue<Work>& out) {
+  pthread_setname_np(pthread_self(), "ingest-worker");
   std::vector<std::unique_ptr<WorkerState>> states;
   for (const Stage* stage : parallel_stages_) {
     states.push_back(stage->NewWorkerState());
@@ -155,6 +158,7 @@ Status Runner::CommitPoint(std::vector<std::unique_ptr<WorkerState>>& states) {
 }
 
 void Runner::RunSerial(BoundedQueue<Work>& in) {
+  pthread_setname_np(pthread_self(), "ingest-serial");
   TokenPool& tokens = *tokens_;
   std::vector<std::unique_ptr<WorkerState>> states;
   for (const Stage* stage : serial_stages_) {

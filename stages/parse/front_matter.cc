@@ -213,29 +213,37 @@ bool DecodeYamlQuoted(std::string_view quoted, std::string* out) {
 
 std::string FoldWhitespace(std::string_view value) {
   std::string out;
-  out.reserve(value.size());
+  FoldWhitespaceInto(value, &out);
+  return out;
+}
+
+void FoldWhitespaceInto(std::string_view value, std::string* folded) {
+  std::string& out = *folded;
+  out.clear();
   const auto* p = reinterpret_cast<const unsigned char*>(value.data());
   const auto* end = p + value.size();
-  bool pending_space = false;
   while (p < end) {
     size_t space = PythonSpaceAt(p, end);
     if (space > 0) {
-      pending_space = !out.empty();
       p += space;
       continue;
     }
-    if (pending_space) {
-      out.push_back(' ');
-      pending_space = false;
-    }
-    out.push_back(static_cast<char>(*p++));
+    // A run of non-space bytes, copied at once, after one separating space.
+    const auto* run = p;
+    while (p < end && PythonSpaceAt(p, end) == 0) ++p;
+    if (!out.empty()) out.push_back(' ');
+    out.append(reinterpret_cast<const char*>(run), static_cast<size_t>(p - run));
   }
-  return out;
 }
 
 QuarantineReason ReadFrontMatter(std::string_view document, FrontMatter* out,
                                  std::string* detail) {
+  // Keep the values' buffers for reuse (see FrontMatter).
+  for (FrontMatterField& field : out->fields) {
+    out->spare_values.push_back(std::move(field.value));
+  }
   out->fields.clear();
+  out->raw_values.clear();
   size_t pos = 0;
   size_t next = 0;
   if (LineAt(document, 0, &next) != kSeparator) {
@@ -243,15 +251,18 @@ QuarantineReason ReadFrontMatter(std::string_view document, FrontMatter* out,
     return QuarantineReason::kNoFrontMatter;
   }
   pos = next;
-  // Raw values keep their continuation lines, joined by '\n', until the
-  // whole front matter is known; decoding happens once per field.
-  std::vector<std::string> raw_values;
+  // A raw value is the slice of the document from after its key's colon to
+  // the end of its last continuation line: the lines are contiguous, so the
+  // slice already holds them joined by '\n'. Decoding happens once the
+  // whole front matter is known.
+  std::vector<std::pair<size_t, size_t>>& raw_values = out->raw_values;
   int line_number = 1;
   while (true) {
     if (pos >= document.size()) {
       *detail = "unterminated front matter: no closing --- line";
       return QuarantineReason::kBadFrontMatter;
     }
+    size_t line_start = pos;
     std::string_view line = LineAt(document, pos, &next);
     ++line_number;
     pos = next;
@@ -264,8 +275,7 @@ QuarantineReason ReadFrontMatter(std::string_view document, FrontMatter* out,
                   " is indented but continues no key";
         return QuarantineReason::kBadFrontMatter;
       }
-      raw_values.back().push_back('\n');
-      raw_values.back().append(line);
+      raw_values.back().second = line_start + line.size();
       continue;
     }
     size_t colon = KeyColon(line);
@@ -285,24 +295,29 @@ QuarantineReason ReadFrontMatter(std::string_view document, FrontMatter* out,
         return QuarantineReason::kBadFrontMatter;
       }
     }
-    out->fields.push_back(FrontMatterField{key, std::string()});
-    raw_values.emplace_back(line.substr(colon + 1));
+    std::string value;
+    if (!out->spare_values.empty()) {
+      value = std::move(out->spare_values.back());
+      out->spare_values.pop_back();
+    }
+    out->fields.push_back(FrontMatterField{key, std::move(value)});
+    raw_values.emplace_back(line_start + colon + 1, line_start + line.size());
   }
   out->end = pos;
 
-  std::string decoded;
   for (size_t i = 0; i < raw_values.size(); ++i) {
-    std::string_view raw = raw_values[i];
+    std::string_view raw =
+        document.substr(raw_values[i].first, raw_values[i].second - raw_values[i].first);
     size_t first = raw.find_first_not_of(" \t\n");
     if (first != std::string_view::npos && (raw[first] == '"' || raw[first] == '\'')) {
-      if (!DecodeYamlQuoted(raw.substr(first), &decoded)) {
+      if (!DecodeYamlQuoted(raw.substr(first), &out->decoded)) {
         *detail = "unparseable quoted value for key '" +
                   std::string(out->fields[i].key) + "'";
         return QuarantineReason::kBadFrontMatter;
       }
-      out->fields[i].value = FoldWhitespace(decoded);
+      FoldWhitespaceInto(out->decoded, &out->fields[i].value);
     } else {
-      out->fields[i].value = FoldWhitespace(raw);
+      FoldWhitespaceInto(raw, &out->fields[i].value);
     }
   }
   return QuarantineReason::kNone;

@@ -22,9 +22,16 @@ struct FrontMatterField {
   std::string value;     // empty means null
 };
 
+// Reuse one FrontMatter per worker: ReadFrontMatter keeps the buffers of
+// the previous values and scratch for the next document.
 struct FrontMatter {
   std::vector<FrontMatterField> fields;  // in file order, keys unique
   size_t end = 0;  // offset just past the closing "---" line
+
+  // Scratch, kept between documents for its capacity.
+  std::vector<std::pair<size_t, size_t>> raw_values;  // document slices
+  std::vector<std::string> spare_values;
+  std::string decoded;
 };
 
 // Fills `out` and returns kNone, or returns kNoFrontMatter /
@@ -45,6 +52,8 @@ bool DecodeYamlQuoted(std::string_view quoted, std::string* out);
 // Replaces every run of whitespace (Python's str.isspace() set) with one
 // space and trims both ends.
 std::string FoldWhitespace(std::string_view value);
+// The same into *folded, reusing its capacity.
+void FoldWhitespaceInto(std::string_view value, std::string* folded);
 
 }  // namespace ingest
 

@@ -53,10 +53,19 @@ std::optional<std::string> Unescaped(const std::string& value) {
   return HtmlUnescape(value);
 }
 
+class ParseState : public WorkerState {
+ public:
+  FrontMatter front_matter;  // reused for its buffers
+};
+
 }  // namespace
 
+std::unique_ptr<WorkerState> ParseStage::NewWorkerState() const {
+  return std::make_unique<ParseState>();
+}
+
 Result<Disposition> ParseStage::Process(Article& article,
-                                        WorkerState* /*state*/) const {
+                                        WorkerState* state) const {
   std::string& raw = article.raw;
   if (!simdjson::validate_utf8(raw.data(), raw.size())) {
     return Reject(article, QuarantineReason::kInvalidUtf8,
@@ -66,7 +75,7 @@ Result<Disposition> ParseStage::Process(Article& article,
   std::string_view document = raw;
   if (document.substr(0, kBom.size()) == kBom) document.remove_prefix(kBom.size());
 
-  FrontMatter front_matter;
+  FrontMatter& front_matter = static_cast<ParseState*>(state)->front_matter;
   std::string detail;
   QuarantineReason reason = ReadFrontMatter(document, &front_matter, &detail);
   if (reason != QuarantineReason::kNone) {

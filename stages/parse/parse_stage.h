@@ -22,6 +22,7 @@ class ParseStage : public Stage {
 
   std::string_view name() const override { return "parse"; }
   Concurrency concurrency() const override { return Concurrency::kParallel; }
+  std::unique_ptr<WorkerState> NewWorkerState() const override;
   // REQUIRES: article.raw holds the file's bytes. Releases them once the
   // fields and text are extracted.
   Result<Disposition> Process(Article& article,

@@ -355,7 +355,8 @@ TEST(NdjsonWriterTest, WritesTheSeedsExpectedRecordByteForByte) {
   ParseStage parse{ParseOptions()};
   VerifyStage verify;
   std::unique_ptr<WorkerState> verify_state = verify.NewWorkerState();
-  ASSERT_EQ(parse.Process(article, nullptr).value(), Disposition::kContinue)
+  std::unique_ptr<WorkerState> parse_state = parse.NewWorkerState();
+  ASSERT_EQ(parse.Process(article, parse_state.get()).value(), Disposition::kContinue)
       << article.detail;
   ASSERT_EQ(verify.Process(article, verify_state.get()).value(),
             Disposition::kContinue)
@@ -373,7 +374,8 @@ TEST(NdjsonWriterTest, WritesBuiltArticleWithExtraAsParsed) {
   ParseStage parse{ParseOptions()};
   VerifyStage verify;
   std::unique_ptr<WorkerState> verify_state = verify.NewWorkerState();
-  ASSERT_EQ(parse.Process(article, nullptr).value(), Disposition::kContinue);
+  std::unique_ptr<WorkerState> parse_state = parse.NewWorkerState();
+  ASSERT_EQ(parse.Process(article, parse_state.get()).value(), Disposition::kContinue);
   ASSERT_EQ(verify.Process(article, verify_state.get()).value(),
             Disposition::kContinue);
   std::string out;

@@ -446,3 +446,33 @@ TEST(FindBodyTest, IgnoresSeparatorLookalikes) {
 
 }  // namespace
 }  // namespace ingest
+
+namespace ingest {
+namespace {
+
+// A worker reuses one FrontMatter for every document: nothing of an
+// earlier document may leak into a later one.
+TEST(ReadFrontMatterReuseTest, ReusedFrontMatterGivesTheSameFieldsAsAFreshOne) {
+  const std::string long_document =
+      "---\ntitle: \"a long title with   spaces\"\nauthor:\n\t\tsomeone\n"
+      "extra_one: 1\nextra_two: 2\n---\nbody\n";
+  const std::string short_document = "---\nid: 1_2\noid: 1\n---\n";
+  FrontMatter reused;
+  std::string detail;
+  ASSERT_EQ(ReadFrontMatter(long_document, &reused, &detail), QuarantineReason::kNone);
+  ASSERT_EQ(ReadFrontMatter(short_document, &reused, &detail), QuarantineReason::kNone);
+  FrontMatter fresh;
+  ASSERT_EQ(ReadFrontMatter(short_document, &fresh, &detail), QuarantineReason::kNone);
+  ASSERT_EQ(reused.fields.size(), fresh.fields.size());
+  for (size_t i = 0; i < fresh.fields.size(); ++i) {
+    EXPECT_EQ(reused.fields[i].key, fresh.fields[i].key);
+    EXPECT_EQ(reused.fields[i].value, fresh.fields[i].value);
+  }
+  EXPECT_EQ(reused.end, fresh.end);
+  ASSERT_EQ(ReadFrontMatter(long_document, &reused, &detail), QuarantineReason::kNone);
+  EXPECT_EQ(reused.fields[0].value, "a long title with spaces");
+  EXPECT_EQ(reused.fields[1].value, "someone");
+}
+
+}  // namespace
+}  // namespace ingest
