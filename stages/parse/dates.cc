@@ -1,6 +1,5 @@
 #include "stages/parse/dates.h"
 
-#include <cstdio>
 
 namespace ingest {
 
@@ -18,6 +17,17 @@ bool Digits(std::string_view text, size_t pos, size_t count, int* value) {
   return true;
 }
 
+// Appends `value` as exactly `width` decimal digits (zero-padded); the
+// hot path formats two dates per article, where snprintf showed up.
+void AppendDigits(int value, int width, std::string* out) {
+  char digits[8];
+  for (int i = width - 1; i >= 0; --i) {
+    digits[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  out->append(digits, static_cast<size_t>(width));
+}
+
 int DaysInMonth(int year, int month) {
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
@@ -27,12 +37,12 @@ int DaysInMonth(int year, int month) {
 }  // namespace
 
 std::string FormatUtcOffset(int minutes) {
-  char sign = minutes < 0 ? '-' : '+';
+  std::string out(1, minutes < 0 ? '-' : '+');
   if (minutes < 0) minutes = -minutes;
-  char buffer[16];
-  std::snprintf(buffer, sizeof(buffer), "%c%02d:%02d", sign, minutes / 60 % 100,
-                minutes % 60);
-  return buffer;
+  AppendDigits(minutes / 60 % 100, 2, &out);
+  out.push_back(':');
+  AppendDigits(minutes % 60, 2, &out);
+  return out;
 }
 
 std::optional<int> ParseUtcOffset(std::string_view text) {
@@ -83,10 +93,19 @@ std::optional<std::string> ToRfc3339(std::string_view value,
       hour > 23 || minute > 59 || second > 59) {
     return std::nullopt;
   }
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02dT%02d:%02d:%02d", year,
-                month, day, hour, minute, second);
-  std::string out(buffer);
+  std::string out;
+  out.reserve(32);
+  AppendDigits(year, 4, &out);
+  out.push_back('-');
+  AppendDigits(month, 2, &out);
+  out.push_back('-');
+  AppendDigits(day, 2, &out);
+  out.push_back('T');
+  AppendDigits(hour, 2, &out);
+  out.push_back(':');
+  AppendDigits(minute, 2, &out);
+  out.push_back(':');
+  AppendDigits(second, 2, &out);
   out.append(fraction);
   out += FormatUtcOffset(offset);
   return out;

@@ -1,7 +1,5 @@
 #include "stages/verify/verify_stage.h"
 
-#include <cctype>
-
 #include "stages/verify/sha256.h"
 
 namespace ingest {
@@ -16,9 +14,9 @@ class VerifyState : public WorkerState {
 bool EqualsIgnoringCase(std::string_view lower, std::string_view any_case) {
   if (lower.size() != any_case.size()) return false;
   for (size_t i = 0; i < lower.size(); ++i) {
-    if (lower[i] != std::tolower(static_cast<unsigned char>(any_case[i]))) {
-      return false;
-    }
+    char c = any_case[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (lower[i] != c) return false;
   }
   return true;
 }
