@@ -227,6 +227,27 @@ class Bench:
                quarantined_total=0, skipped=0)
         return s
 
+    def big_state_reps(self, corpus: str, n: int, keys: int, tool: str) -> dict:
+        """(c) again, each time from a state that already holds `keys` other keys."""
+        original = self.path("big-state-original")
+        rmtree(original)
+        load = timed([tool, "--state", original, "--keys", str(keys)],
+                     stdout=self.path("fill.out"), stderr=self.path("fill.err"))
+        log(f"big state: {keys:,} keys loaded in {load.wall:.2f} s")
+        samples = []
+        for rep in range(1, self.args.reps + 1):
+            state = self.path("big-state")
+            rmtree(state)
+            # Table files are immutable: hard links make the copy instant.
+            shutil.copytree(original, state, symlinks=True,
+                            copy_function=lambda src, dst: os.link(src, dst)
+                            if src.endswith(".sst") else shutil.copy2(src, dst))
+            s, summary = self.ingest(corpus, state, self.path("big-out"), [])
+            expect(summary, "(c big)", status="ok", files=n, emitted=n, duplicates=0)
+            samples.append(s)
+            log(f"  (c) with {keys:,} keys in the state: {s.wall:.2f} s")
+        return {"keys": keys, "load": load, "samples": samples}
+
     def main_reps(self, corpus: str, n: int) -> dict[str, list[Sample]]:
         samples: dict[str, list[Sample]] = {k: [] for k, _, _ in CASES}
         self.summaries: dict[str, dict] = {}
@@ -434,6 +455,11 @@ def main(argv=None) -> int:
                     help="where corpora are cached and runs work (default %(default)s)")
     ap.add_argument("--python", default=sys.executable, help="interpreter for (e)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--big-state", type=int, metavar="KEYS",
+                    help="also run (c) against a state already holding KEYS other keys "
+                         "(loaded with ingest_state_fill; issue 3 asks for 10000000)")
+    ap.add_argument("--state-fill", default=os.path.join(REPO, "build", "bench", "ingest_state_fill"),
+                    help="the ingest_state_fill tool (default: build/bench/ingest_state_fill)")
     a = ap.parse_args(argv)
     if a.reps < 1 or a.files < 1:
         ap.error("--reps and --files must be positive")
@@ -481,6 +507,9 @@ def main(argv=None) -> int:
             rss_scaling = {"files": bn, "small_files": n, "samples": big_samples, "bytes": bsize,
                            "rss_small": mib(max(s.maxrss_kib for s in samples["c"])),
                            "rss_big": mib(max(s.maxrss_kib for s in big_samples))}
+        big_state = None
+        if a.big_state:
+            big_state = bench.big_state_reps(corpus, n, a.big_state, a.state_fill)
         profile = perf_profile(bench, corpus, n) if a.perf else None
     finally:
         if not a.keep:
@@ -552,6 +581,24 @@ def main(argv=None) -> int:
                     [f"{rss_scaling['files']:,}", f"{rss_scaling['bytes'] / 1e6:,.1f}",
                      str(len(bs)), f"{wall:.3f}", f"{rss_scaling['files'] / wall:,.0f}",
                      f"{rss_scaling['rss_big']:.1f}"]], "rrrrrr")]
+    if big_state:
+        c_med = med([s.wall for s in samples["c"]])
+        big_med = med([s.wall for s in big_state["samples"]])
+        drop = 1 - c_med / big_med
+        out += ["", "## (c) against a big state", "",
+                f"State pre-loaded with {big_state['keys']:,} other keys by "
+                f"`bench/state_fill.cc` (sorted SST files ingested into RocksDB) in "
+                f"{big_state['load'].wall:.2f} s.", "",
+                table(["case", "median s", "files/s", "peak RSS MiB"], [
+                    ["(c) fresh state", f"{c_med:.3f}", f"{n / c_med:,.0f}",
+                     f"{mib(max(s.maxrss_kib for s in samples['c'])):.1f}"],
+                    [f"(c) with {big_state['keys']:,} keys", f"{big_med:.3f}",
+                     f"{n / big_med:,.0f}",
+                     f"{mib(max(s.maxrss_kib for s in big_state['samples'])):.1f}"]], "lrrr"),
+                "",
+                f"Throughput drop: {100 * drop:.1f}% (target ≤ 20%): "
+                f"{'PASS' if drop <= 0.20 else 'FAIL'}"]
+        checks.append(("issue 3 big state", drop <= 0.20))
     if profile:
         out += ["", "## Profile", "", profile]
     report = "\n".join(out) + "\n"
