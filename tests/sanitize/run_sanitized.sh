@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds crawl-ingest and the unit and core end-to-end tests with
+# AddressSanitizer + UndefinedBehaviorSanitizer (gcc) and runs them: any
+# report fails the run (-fno-sanitize-recover). The slow fault-injection
+# tests (crash, full disk, hostile input) run only in the normal build.
+#   tests/sanitize/run_sanitized.sh ; build dir: $INGEST_SANITIZE_BUILD_DIR or build-asan
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build=${INGEST_SANITIZE_BUILD_DIR:-build-asan}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINGEST_SANITIZE=address,undefined \
+  -DINGEST_BUILD_BENCH=OFF >/dev/null
+targets=(crawl-ingest runner_test file_walker_test front_matter_test html_unescape_test
+         parse_stage_test dates_test yaml_quoted_differential_test verify_stage_test
+         dedup_stage_test ndjson_writer_test cli_e2e_test corpus_e2e_test)
+cmake --build "$build" -j"$(nproc)" $(printf -- '--target %s ' "${targets[@]}") >/dev/null
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+cd "$build"
+ctest --output-on-failure -j"$(nproc)" \
+  -R '^(RunnerTest|FileWalkerTest|ReadStageTest|ReadFrontMatter[A-Za-z]*|FindBodyTest|FoldWhitespaceTest|DecodeYamlQuoted[A-Za-z]*|HtmlUnescapeTest|ParseStageTest|ParseUtcOffsetTest|FormatUtcOffsetTest|ToRfc3339Test|Sha256Test|VerifyStageTest|DedupStageTest|DedupEntryTest|StateDbTest|NdjsonWriterTest|CliTest|CorpusTest|SeedsTest)\.'
