@@ -60,11 +60,14 @@ Status WriteFileAtomically(const std::string& path, std::string_view contents) {
   return file.Publish();
 }
 
-ChunkFile::ChunkFile(std::string final_path)
-    : final_path_(std::move(final_path)), temp_path_(TempPathFor(final_path_)) {}
+ChunkFile::ChunkFile(std::string final_path, Compression compression)
+    : final_path_(std::move(final_path)),
+      temp_path_(TempPathFor(final_path_)),
+      compressor_(Compressor::Make(compression)) {}
 
-ChunkFile ChunkFile::ForDescriptor(int fd, std::string name) {
-  ChunkFile file(std::move(name));
+ChunkFile ChunkFile::ForDescriptor(int fd, std::string name,
+                                   Compression compression) {
+  ChunkFile file(std::move(name), compression);
   file.temp_path_ = file.final_path_;
   file.fd_ = fd;
   file.owns_fd_ = false;
@@ -85,6 +88,9 @@ ChunkFile& ChunkFile::operator=(ChunkFile&& other) noexcept {
     queued_ = std::move(other.queued_);
     owned_ = std::move(other.owned_);
     queued_bytes_ = std::exchange(other.queued_bytes_, 0);
+    compressor_ = std::move(other.compressor_);
+    compressed_ = std::move(other.compressed_);
+    frame_open_ = std::exchange(other.frame_open_, false);
   }
   return *this;
 }
@@ -112,9 +118,42 @@ void ChunkFile::AppendRef(std::string_view bytes) {
   queued_bytes_ += bytes.size();
 }
 
+Status ChunkFile::Write(std::string_view data) {
+  if (!compressor_) return WriteAll(fd_, data, temp_path_);
+  // Compressed in slices so the compressed bytes held at once stay small.
+  constexpr size_t kSlice = 1 << 20;
+  while (!data.empty()) {
+    std::string_view slice = data.substr(0, kSlice);
+    INGEST_RETURN_IF_ERROR(compressor_->Compress(slice, &compressed_));
+    frame_open_ = true;
+    data.remove_prefix(slice.size());
+    if (compressed_.size() >= kSlice) {
+      INGEST_RETURN_IF_ERROR(WriteAll(fd_, compressed_, temp_path_));
+      compressed_.clear();
+    }
+  }
+  return Status::OK();
+}
+
 Status ChunkFile::Flush() {
   if (buffer_.empty() && queued_.empty()) return Status::OK();
   INGEST_RETURN_IF_ERROR(Open());
+  if (compressor_) {
+    // Queued references come before what was appended to the buffer since.
+    for (const iovec& piece : queued_) {
+      INGEST_RETURN_IF_ERROR(
+          Write(std::string_view(static_cast<const char*>(piece.iov_base), piece.iov_len)));
+    }
+    INGEST_RETURN_IF_ERROR(Write(buffer_));
+    INGEST_RETURN_IF_ERROR(WriteAll(fd_, compressed_, temp_path_));
+    compressed_.clear();
+    written_ += queued_bytes_ + buffer_.size();
+    buffer_.clear();
+    queued_.clear();
+    owned_.clear();
+    queued_bytes_ = 0;
+    return Status::OK();
+  }
   if (queued_.empty()) {
     INGEST_RETURN_IF_ERROR(WriteAll(fd_, buffer_, temp_path_));
     written_ += buffer_.size();
@@ -157,6 +196,13 @@ Status ChunkFile::MaybeFlush() {
 
 Status ChunkFile::Seal() {
   INGEST_RETURN_IF_ERROR(Flush());
+  if (compressor_ && frame_open_) {
+    // The stream must be complete before the fsync that makes it durable.
+    INGEST_RETURN_IF_ERROR(compressor_->Finish(&compressed_));
+    frame_open_ = false;
+    INGEST_RETURN_IF_ERROR(WriteAll(fd_, compressed_, temp_path_));
+    compressed_.clear();
+  }
   if (fd_ < 0 || !owns_fd_) return Status::OK();
   if (fsync(fd_) != 0) return Status::FromErrno("emit: fsync", temp_path_, errno);
   int result = close(fd_);

@@ -3,6 +3,11 @@
 // Seal() makes it durable (fsync), Publish() renames it into place and
 // syncs the directory. A reader never sees a partial chunk.
 //
+// With a Compression, the bytes go through a streaming compressor on their
+// way out; Seal() finishes the compressed stream before it fsyncs, so a
+// published chunk is always a complete .zst / .gz file (size() still counts
+// the uncompressed bytes appended).
+//
 // Used by one thread. The file is created on the first Append, so a chunk
 // without records leaves nothing behind.
 #ifndef INGEST_STAGES_EMIT_CHUNK_FILE_H_
@@ -12,11 +17,13 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "pipeline/status.h"
+#include "stages/emit/compression.h"
 
 namespace ingest {
 
@@ -25,8 +32,10 @@ class ChunkFile {
   // `final_path` is where Publish() puts it; the temp file is
   // "<dir>/.<name>.tmp". fd >= 0 writes straight to that descriptor
   // instead (stdout), with no temp file and nothing to publish.
-  explicit ChunkFile(std::string final_path);
-  static ChunkFile ForDescriptor(int fd, std::string name);
+  explicit ChunkFile(std::string final_path,
+                     Compression compression = Compression::kNone);
+  static ChunkFile ForDescriptor(int fd, std::string name,
+                                 Compression compression = Compression::kNone);
   ChunkFile(ChunkFile&& other) noexcept;
   ChunkFile& operator=(ChunkFile&& other) noexcept;
   ~ChunkFile();
@@ -54,6 +63,8 @@ class ChunkFile {
 
  private:
   Status Open();
+  // Writes `data` to the file, through the compressor when there is one.
+  Status Write(std::string_view data);
   std::string final_path_;
   std::string temp_path_;
   int fd_ = -1;
@@ -63,6 +74,9 @@ class ChunkFile {
   std::vector<iovec> queued_;        // written in this order by Flush()
   std::deque<std::string> owned_;    // buffer contents queued before a ref
   uint64_t queued_bytes_ = 0;
+  std::unique_ptr<Compressor> compressor_;  // null: written as is
+  std::string compressed_;                  // compressor output, reused
+  bool frame_open_ = false;                 // bytes compressed since Finish()
 };
 
 // "<dir>/.<name>.tmp" for "<dir>/<name>".

@@ -45,11 +45,16 @@ void StartChunk(const EmitOptions& options, EmitState* state) {
   ++state->chunk_index;
   state->records_in_chunk = 0;
   if (options.to_stdout) {
-    if (!state->articles) state->articles = ChunkFile::ForDescriptor(STDOUT_FILENO, "stdout");
+    if (!state->articles) {
+      state->articles =
+          ChunkFile::ForDescriptor(STDOUT_FILENO, "stdout", options.compression);
+    }
     return;
   }
   std::string name = fmt::format("{}-{:06d}.ndjson", options.run_id, state->chunk_index);
-  state->articles.emplace(options.out_dir + "/articles/" + name);
+  state->articles.emplace(options.out_dir + "/articles/" + name +
+                              std::string(CompressionSuffix(options.compression)),
+                          options.compression);
   state->quarantine.emplace(options.out_dir + "/quarantine/" + name);
   state->duplicates.emplace(options.out_dir + "/duplicates/" + name);
 }
@@ -135,7 +140,10 @@ Status EmitStage::EmitOne(Article& article, bool passed_on,
       return Status::Internal("emit: article reached emit undecided: " +
                               article.source);
   }
-  if (article.outcome == Outcome::kRevision) {
+  if (article.outcome == Outcome::kRevision && options_.schema == RecordSchema::kDolma) {
+    AppendDolmaWithRevision(article.record, article.record_revision_at, article.id,
+                            article.revision, state->articles->buffer());
+  } else if (article.outcome == Outcome::kRevision) {
     AppendWithRevision(article.record, article.record_revision_at,
                        article.revision, state->articles->buffer());
   } else {

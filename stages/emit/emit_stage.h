@@ -18,6 +18,8 @@
 #include <string>
 
 #include "pipeline/stage.h"
+#include "stages/emit/compression.h"
+#include "stages/emit/dolma_writer.h"
 #include "stages/emit/run_summary.h"
 
 namespace ingest {
@@ -27,7 +29,13 @@ struct EmitOptions {
   bool to_stdout = false;   // articles to stdout, no files at all
   std::string run_id;
   uint64_t chunk_records = 100000;
-  uint64_t chunk_bytes = 256ull << 20;
+  uint64_t chunk_bytes = 256ull << 20;  // uncompressed record bytes
+  // Article chunks only (*.ndjson.zst / *.ndjson.gz); quarantine and
+  // duplicate records stay plain NDJSON.
+  Compression compression = Compression::kNone;
+  // The layout the render stage gave article records (where an emitted
+  // revision's number goes).
+  RecordSchema schema = RecordSchema::kNative;
 };
 
 // State key of the manifest entry for the chunk published at `final_path`.

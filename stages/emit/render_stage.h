@@ -7,17 +7,29 @@
 #ifndef INGEST_STAGES_EMIT_RENDER_STAGE_H_
 #define INGEST_STAGES_EMIT_RENDER_STAGE_H_
 
+#include <string>
+
 #include "pipeline/stage.h"
+#include "stages/emit/dolma_writer.h"
 
 namespace ingest {
 
+struct RenderOptions {
+  RecordSchema schema = RecordSchema::kNative;
+  std::string dolma_source = "naver-news";  // Dolma's `source` (the dataset)
+};
+
 class RenderStage : public Stage {
  public:
+  explicit RenderStage(RenderOptions options = {}) : options_(std::move(options)) {}
   std::string_view name() const override { return "render"; }
   Concurrency concurrency() const override { return Concurrency::kParallel; }
   // Sets article.record and article.record_revision_at.
   Result<Disposition> Process(Article& article,
                               WorkerState* state) const override;
+
+ private:
+  const RenderOptions options_;
 };
 
 }  // namespace ingest

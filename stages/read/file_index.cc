@@ -15,6 +15,7 @@ constexpr int kMaxSteps = 32;
 class IndexState : public WorkerState {
  public:
   std::vector<std::pair<std::string, FileStamp>> pending;
+  uint64_t processed = 0;  // articles seen: the next seq expected
 };
 
 }  // namespace
@@ -39,7 +40,51 @@ bool DecodeFileStamp(std::string_view encoded, FileStamp* stamp) {
   return true;
 }
 
-FileIndexCursor::FileIndexCursor(StateDb* state) : cursor_(state->NewCursor()) {}
+FileIndexCursor::FileIndexCursor(StateDb* state)
+    : cursor_(state->NewCursor()), random_cursor_(state->NewCursor()) {}
+
+Result<std::optional<FileStamp>> FileIndexCursor::Lookup(std::string_view source) {
+  std::string key = FileIndexKey(source);
+  random_cursor_->Seek(key);
+  INGEST_RETURN_IF_ERROR(random_cursor_->status());
+  if (!random_cursor_->Valid() || random_cursor_->key() != key) {
+    return std::optional<FileStamp>();
+  }
+  FileStamp stamp;
+  if (!DecodeFileStamp(random_cursor_->value(), &stamp)) {
+    return Status::Corruption("state: bad file index entry for " + std::string(source));
+  }
+  return std::optional<FileStamp>(stamp);
+}
+
+Result<uint64_t> FileIndexCursor::CountWithPrefix(std::string_view source_prefix) {
+  std::string prefix = FileIndexKey(source_prefix);
+  uint64_t count = 0;
+  for (random_cursor_->Seek(prefix);
+       random_cursor_->Valid() && random_cursor_->key().substr(0, prefix.size()) == prefix;
+       random_cursor_->Next()) {
+    ++count;
+  }
+  INGEST_RETURN_IF_ERROR(random_cursor_->status());
+  return count;
+}
+
+void CompletedArchives::Add(std::string source, FileStamp stamp,
+                            uint64_t articles_before) {
+  std::lock_guard<std::mutex> lock(mu_);
+  entries_.push_back(Entry{std::move(source), stamp, articles_before});
+}
+
+void CompletedArchives::TakeReady(
+    uint64_t processed, std::vector<std::pair<std::string, FileStamp>>* ready) {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t taken = 0;
+  while (taken < entries_.size() && entries_[taken].articles_before <= processed) {
+    ready->emplace_back(std::move(entries_[taken].source), entries_[taken].stamp);
+    ++taken;
+  }
+  entries_.erase(entries_.begin(), entries_.begin() + static_cast<ptrdiff_t>(taken));
+}
 
 Result<std::optional<FileStamp>> FileIndexCursor::Find(std::string_view source) {
   target_.assign(kFileIndexPrefix);
@@ -86,12 +131,19 @@ Status FileIndexStage::ProcessBatch(Batch& batch, std::vector<Disposition>&,
     Result<Disposition> ignored = Process(article, state);
     if (!ignored.ok()) return ignored.status();
   }
+  if (!batch.articles.empty()) {
+    static_cast<IndexState*>(state)->processed = batch.articles.back().seq + 1;
+  }
   return Status::OK();
 }
 
-Status FileIndexStage::PrepareCommit(WorkerState* state,
+Status FileIndexStage::PrepareCommit(WorkerState* worker_state,
                                      StateTransaction* transaction) const {
-  for (const auto& [source, stamp] : static_cast<IndexState*>(state)->pending) {
+  auto* state = static_cast<IndexState*>(worker_state);
+  // An archive is recorded whole only in a commit that holds (or follows)
+  // the outcome of its every member.
+  if (archives_ != nullptr) archives_->TakeReady(state->processed, &state->pending);
+  for (const auto& [source, stamp] : state->pending) {
     transaction->Put(FileIndexKey(source), EncodeFileStamp(stamp));
   }
   return Status::OK();

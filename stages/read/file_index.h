@@ -4,16 +4,27 @@
 //
 // FileIndexCursor looks paths up in walk order with one forward iterator (a
 // merge join of the sorted listing with the sorted index, not a point
-// lookup per file). FileIndexStage ("index") is the serial stage that adds
+// lookup per file), plus point lookups for archive members, which come in
+// archive order. FileIndexStage ("index") is the serial stage that adds
 // the run's processed files to each commit. Neither is thread-safe; the
 // stage is driven by the runner's serial thread only.
+//
+// Archives (doc/archives.md): each member is indexed as
+// "f/<archive>!<member>" with the size and mtime of its tar header, and the
+// archive itself as "f/<archive>" with its file's size and mtime once all
+// its members are committed (CompletedArchives), so an unchanged archive is
+// skipped whole and a changed one is read again with its unchanged members
+// passed over.
 #ifndef INGEST_STAGES_READ_FILE_INDEX_H_
 #define INGEST_STAGES_READ_FILE_INDEX_H_
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "pipeline/stage.h"
 #include "stages/dedup/state_db.h"
@@ -32,15 +43,46 @@ class FileIndexCursor {
   // The stamp recorded for `source`. REQUIRES: successive calls come in
   // ascending byte order of `source` (the walk's order).
   Result<std::optional<FileStamp>> Find(std::string_view source);
+  // The stamp recorded for `source`, in any order (a seek each time).
+  Result<std::optional<FileStamp>> Lookup(std::string_view source);
+  // How many entries have sources starting with `source_prefix`.
+  Result<uint64_t> CountWithPrefix(std::string_view source_prefix);
 
  private:
   std::unique_ptr<StateCursor> cursor_;
+  std::unique_ptr<StateCursor> random_cursor_;
   std::string target_;
   bool positioned_ = false;
 };
 
+// Archives whose members have all been produced, waiting until every
+// article produced before them is committed: then the index stage records
+// the archive's own entry in the same commit. Thread-safe: the source adds,
+// the serial stage takes.
+class CompletedArchives {
+ public:
+  // `articles_before`: articles the source had produced when the archive
+  // ended (the seq its next article would get).
+  void Add(std::string source, FileStamp stamp, uint64_t articles_before);
+  // Moves every entry whose articles_before <= `processed` into *ready.
+  void TakeReady(uint64_t processed,
+                 std::vector<std::pair<std::string, FileStamp>>* ready);
+
+ private:
+  struct Entry {
+    std::string source;
+    FileStamp stamp;
+    uint64_t articles_before;
+  };
+  std::mutex mu_;
+  std::vector<Entry> entries_;  // GUARDED_BY(mu_); in articles_before order
+};
+
 class FileIndexStage : public Stage {
  public:
+  // `*archives` (optional) must outlive the stage.
+  explicit FileIndexStage(CompletedArchives* archives = nullptr)
+      : archives_(archives) {}
   std::string_view name() const override { return "index"; }
   Concurrency concurrency() const override {
     return Concurrency::kSerialInOrder;
@@ -56,6 +98,9 @@ class FileIndexStage : public Stage {
   Status PrepareCommit(WorkerState* state,
                        StateTransaction* transaction) const override;
   Status FinishCommit(WorkerState* state) const override;
+
+ private:
+  CompletedArchives* const archives_;
 };
 
 }  // namespace ingest

@@ -1,6 +1,7 @@
 #include "stages/read/file_walker.h"
 
 #include "pipeline/test_hooks.h"
+#include "stages/read/archive_reader.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -26,15 +27,38 @@ void QuarantineUnreadable(Article* article, std::string source,
                       std::string(what) + ": " + std::strerror(errnum));
 }
 
+FileStamp StampOf(const struct stat& info) {
+  return FileStamp{static_cast<uint64_t>(info.st_size),
+                   static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 +
+                       info.st_mtim.tv_nsec};
+}
+
+std::string_view LastComponent(std::string_view path) {
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
 }  // namespace
+
+struct FileWalker::OpenArchive {
+  std::unique_ptr<ArchiveReader> reader;
+  std::string source;
+  uint64_t members = 0;
+  uint64_t counted_bytes = 0;     // compressed bytes added to archive_bytes_
+  bool indexed_members = false;   // an earlier run indexed some members
+  bool filtered = false;          // a member was left out by the filter
+};
+
+FileWalker::~FileWalker() = default;
 
 bool IsArticleFileName(std::string_view name) {
   return name.size() >= 4 && name.substr(name.size() - 4) == ".txt";
 }
 
 FileWalker::FileWalker(std::vector<std::string> inputs, FileIndexCursor* index,
-                       bool trust_names)
-    : index_(index), trust_names_(trust_names) {
+                       bool trust_names, WalkOptions options)
+    : index_(index), trust_names_(trust_names), options_(std::move(options)) {
   for (std::string& input : inputs) {
     struct stat info;
     bool is_directory = stat(input.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
@@ -93,8 +117,8 @@ bool FileWalker::PushDirectory(const std::string& source,
   return true;
 }
 
-bool FileWalker::Visit(const Level& level, const Entry& entry,
-                       Article* article) {
+Result<bool> FileWalker::Visit(const Level& level, const Entry& entry,
+                               Article* article) {
   std::string source = level.source_prefix + entry.name;
   std::string path = level.path_prefix + entry.name;
   unsigned char type = entry.type;
@@ -119,9 +143,26 @@ bool FileWalker::Visit(const Level& level, const Entry& entry,
     }
     type = S_ISREG(info.st_mode) ? DT_REG : DT_FIFO;
   }
-  if (type == DT_DIR) return !PushDirectory(source, path, article);
+  // A command-line input's "name" is its whole spelling; filters look at
+  // its last component.
+  std::string_view name = LastComponent(entry.name);
+  if (type == DT_DIR) {
+    if (options_.filter.Prunes(source, name)) return false;
+    return !PushDirectory(source, path, article);
+  }
+  if (type == DT_REG && IsArchiveName(entry.name)) {
+    if (options_.filter.Prunes(source, name)) {
+      ++excluded_;
+      return false;
+    }
+    return StartArchive(source, path, article);
+  }
   if (!IsArticleFileName(entry.name) && !level.source_prefix.empty()) {
     ++skipped_;
+    return false;
+  }
+  if (!options_.filter.Keeps(source, name)) {
+    ++excluded_;
     return false;
   }
   article->source = std::move(source);
@@ -136,6 +177,14 @@ bool FileWalker::Visit(const Level& level, const Entry& entry,
 
 Result<bool> FileWalker::Next(Article* article) {
   while (true) {
+    if (archive_) {
+      // Members are looked up in the index by NextMember itself: they come
+      // in archive order, not in the walk's byte order.
+      INGEST_ASSIGN_OR_RETURN(bool produced, NextMember(article));
+      if (!produced) continue;
+      ++produced_;
+      return true;
+    }
     if (!stack_.empty()) {
       Level& level = stack_.back();
       if (level.next == level.entries.size()) {
@@ -143,17 +192,147 @@ Result<bool> FileWalker::Next(Article* article) {
         continue;
       }
       Entry entry = std::move(level.entries[level.next++]);
-      if (!Visit(stack_.back(), entry, article)) continue;
+      INGEST_ASSIGN_OR_RETURN(bool visited, Visit(stack_.back(), entry, article));
+      if (!visited) continue;
     } else {
       if (next_input_ == inputs_.size()) return false;
       // Command-line inputs are visited like entries of a virtual root whose
       // prefixes are empty; a file named there is read whatever its name.
       static const Level kRoot;
-      if (!Visit(kRoot, inputs_[next_input_++], article)) continue;
+      INGEST_ASSIGN_OR_RETURN(bool visited, Visit(kRoot, inputs_[next_input_++], article));
+      if (!visited) continue;
     }
     INGEST_ASSIGN_OR_RETURN(bool produce, Known(article));
-    if (produce) return true;
+    if (produce) {
+      ++produced_;
+      return true;
+    }
     *article = Article();
+  }
+}
+
+Result<bool> FileWalker::StartArchive(const std::string& source,
+                                      const std::string& path, Article* article) {
+  if (index_ != nullptr) {
+    INGEST_ASSIGN_OR_RETURN(std::optional<FileStamp> known, index_->Find(source));
+    bool unchanged = false;
+    if (known && trust_names_) {
+      unchanged = true;
+    } else if (known) {
+      struct stat info;
+      unchanged = stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+                  StampOf(info) == *known;
+    }
+    if (unchanged) {
+      // Every member an earlier run decided counts as not read again.
+      INGEST_ASSIGN_OR_RETURN(uint64_t members, index_->CountWithPrefix(source + "!"));
+      unchanged_ += members;
+      return false;
+    }
+  }
+  Result<std::unique_ptr<ArchiveReader>> opened = ArchiveReader::Open(path);
+  if (!opened.ok()) {
+    article->source = source;
+    article->path.clear();
+    struct stat info;
+    if (stat(path.c_str(), &info) == 0) article->stamp = StampOf(info);
+    article->Quarantine(QuarantineReason::kUnreadable, opened.status().message());
+    return true;
+  }
+  archive_ = std::make_unique<OpenArchive>();
+  archive_->reader = std::move(opened).value();
+  archive_->source = source;
+  if (index_ != nullptr) {
+    INGEST_ASSIGN_OR_RETURN(uint64_t members, index_->CountWithPrefix(source + "!"));
+    archive_->indexed_members = members > 0;
+  }
+  return false;
+}
+
+Result<bool> FileWalker::NextMember(Article* article) {
+  OpenArchive& open = *archive_;
+  ArchiveMember member;
+  while (true) {
+    uint64_t consumed = open.reader->compressed_bytes_read();
+    archive_bytes_ += consumed - open.counted_bytes;
+    open.counted_bytes = consumed;
+    Result<bool> next = open.reader->NextMember(&member);
+    if (!next.ok() || !*next) {
+      if (!next.ok()) {
+        // A damaged or truncated archive: what came before stands; the
+        // archive itself is reported (and indexed with its stamp, so it is
+        // reported once until it changes).
+        article->source = open.source;
+        article->path.clear();
+        article->stamp = open.reader->stamp();
+        article->Quarantine(QuarantineReason::kUnreadable,
+                            next.status().message() + " (after " +
+                                std::to_string(open.members) + " members)");
+      } else if (!open.filtered && options_.completed_archives != nullptr) {
+        options_.completed_archives->Add(open.source, open.reader->stamp(),
+                                         produced_.load(std::memory_order_relaxed));
+      }
+      archive_.reset();
+      return !next.ok();
+    }
+    ++open.members;
+    if (member.type == ArchiveMember::Type::kDirectory) continue;
+    std::string_view name = LastComponent(member.name);
+    if (!IsArticleFileName(name)) {
+      ++skipped_;
+      continue;
+    }
+    std::string source = open.source + "!" + member.name;
+    if (!options_.filter.Keeps(source, name)) {
+      ++excluded_;
+      open.filtered = true;
+      continue;
+    }
+    if (open.indexed_members && member.type == ArchiveMember::Type::kFile) {
+      INGEST_ASSIGN_OR_RETURN(std::optional<FileStamp> known, index_->Lookup(source));
+      if (known && (trust_names_ || *known == member.stamp)) {
+        ++unchanged_;
+        continue;
+      }
+    }
+    article->source = std::move(source);
+    article->path.clear();
+    article->stamp = member.stamp;
+    switch (member.type) {
+      case ArchiveMember::Type::kSymlink:
+        article->Quarantine(QuarantineReason::kUnreadable,
+                            "symbolic link to '" + member.link_target +
+                                "' inside an archive (not followed)");
+        return true;
+      case ArchiveMember::Type::kHardlink:
+        article->Quarantine(QuarantineReason::kUnreadable,
+                            "hard link to '" + member.link_target +
+                                "' inside an archive (not followed)");
+        return true;
+      case ArchiveMember::Type::kOther:
+        article->Quarantine(QuarantineReason::kUnreadable,
+                            "not a regular file (FIFO, socket or device) inside an archive");
+        return true;
+      case ArchiveMember::Type::kDirectory:
+      case ArchiveMember::Type::kFile:
+        break;
+    }
+    const uint64_t limit = options_.max_file_size;
+    std::string too_large = "larger than the maximum file size of " +
+                            std::to_string(limit) + " bytes";
+    if (member.size && *member.size > limit) {
+      // Not read at all: the next header read skips it.
+      article->Quarantine(QuarantineReason::kTooLarge, std::move(too_large));
+      return true;
+    }
+    Result<uint64_t> read = open.reader->ReadData(limit, &article->raw);
+    if (!read.ok()) {
+      article->Quarantine(QuarantineReason::kUnreadable, read.status().message());
+      return true;
+    }
+    article->bytes_read = *read;
+    if (*read > limit) article->Quarantine(QuarantineReason::kTooLarge, std::move(too_large));
+    return true;
   }
 }
 

@@ -7,18 +7,39 @@
 // whose names do not end in ".txt" are counted as skipped. Entries that
 // cannot be used as files (broken symlinks, FIFOs, unreadable directories)
 // come out as articles already quarantined as `unreadable`, so nothing
-// vanishes. Used by one thread.
+// vanishes.
+//
+// Archives (tar, .tar.gz, .tar.zst, …; stages/read/archive_reader.h), named
+// as inputs or met in a walk, are read in place as a stream: their members
+// come out in archive order at the archive's place in the byte-wise order,
+// as articles whose `raw` bytes are already read (empty `path`), with
+// source "<archive>!<member path>". --include/--exclude (PathFilter) apply
+// to files and members; an excluded directory or archive is not opened.
+// Used by one thread; the counters may be read from any thread.
 #ifndef INGEST_STAGES_READ_FILE_WALKER_H_
 #define INGEST_STAGES_READ_FILE_WALKER_H_
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "pipeline/runner.h"
 #include "stages/read/file_index.h"
+#include "stages/read/path_filter.h"
 
 namespace ingest {
+
+struct WalkOptions {
+  PathFilter filter;
+  // Archive members larger than this are quarantined as too_large without
+  // being read (files are measured by the read stage).
+  uint64_t max_file_size = 64ull << 20;
+  // Where archives read to the end are reported for the file index; may be
+  // null. Must outlive the walker.
+  CompletedArchives* completed_archives = nullptr;
+};
 
 class FileWalker : public ArticleSource {
  public:
@@ -27,14 +48,23 @@ class FileWalker : public ArticleSource {
   // (known_stamp); with `trust_names` too, a file the index knows is not
   // produced at all, not even stat-ed (counted as unchanged).
   explicit FileWalker(std::vector<std::string> inputs,
-                      FileIndexCursor* index = nullptr, bool trust_names = false);
+                      FileIndexCursor* index = nullptr, bool trust_names = false,
+                      WalkOptions options = {});
+  ~FileWalker() override;
 
   Result<bool> Next(Article* article) override;
 
   // Non-".txt" files and symlinks to directories passed over so far.
-  uint64_t skipped() const { return skipped_; }
-  // Files passed over under trust_names.
-  uint64_t unchanged() const { return unchanged_; }
+  uint64_t skipped() const { return skipped_.load(std::memory_order_relaxed); }
+  // Files passed over under trust_names, and archive members an earlier
+  // run processed.
+  uint64_t unchanged() const { return unchanged_.load(std::memory_order_relaxed); }
+  // Article files left out by --include / --exclude.
+  uint64_t excluded() const { return excluded_.load(std::memory_order_relaxed); }
+  // Articles produced so far.
+  uint64_t produced() const { return produced_.load(std::memory_order_relaxed); }
+  // Compressed bytes of archives consumed so far.
+  uint64_t archive_bytes() const { return archive_bytes_.load(std::memory_order_relaxed); }
 
  private:
   struct Entry {
@@ -54,18 +84,30 @@ class FileWalker : public ArticleSource {
   bool PushDirectory(const std::string& source, const std::string& path,
                      Article* failure);
   // Decides what one listed entry is; true when it produced an article.
-  bool Visit(const Level& level, const Entry& entry, Article* article);
+  Result<bool> Visit(const Level& level, const Entry& entry, Article* article);
   // Consults the index for a regular file about to be produced; false
   // when trust_names passes over it.
   Result<bool> Known(Article* article);
+  // Opens the archive at `path` unless the index says it is unchanged;
+  // true when that produced an article (a quarantined archive).
+  Result<bool> StartArchive(const std::string& source, const std::string& path,
+                            Article* article);
+  // The next article of the open archive; false when it ended.
+  Result<bool> NextMember(Article* article);
 
+  struct OpenArchive;
   std::vector<Entry> inputs_;  // sorted like directory entries
   size_t next_input_ = 0;
   std::vector<Level> stack_;
+  std::unique_ptr<OpenArchive> archive_;
   FileIndexCursor* index_;
   bool trust_names_;
-  uint64_t skipped_ = 0;
-  uint64_t unchanged_ = 0;
+  WalkOptions options_;
+  std::atomic<uint64_t> skipped_{0};
+  std::atomic<uint64_t> unchanged_{0};
+  std::atomic<uint64_t> excluded_{0};
+  std::atomic<uint64_t> produced_{0};
+  std::atomic<uint64_t> archive_bytes_{0};
 };
 
 // True when `name` ends in ".txt".

@@ -40,6 +40,14 @@ std::unique_ptr<WorkerState> ReadStage::NewWorkerState() const {
 Result<Disposition> ReadStage::Process(Article& article,
                                        WorkerState* state) const {
   if (article.outcome == Outcome::kQuarantined) return Disposition::kRejected;
+  if (article.path.empty()) {
+    // An archive member: the source read its bytes already (libarchive is
+    // sequential) and applied the size limit.
+    if (article.raw.empty()) {
+      return Reject(article, QuarantineReason::kEmptyFile, "the file has no bytes");
+    }
+    return Disposition::kContinue;
+  }
   std::vector<char>& buffer = static_cast<ReadState*>(state)->buffer;
 
   if (article.known_stamp) {

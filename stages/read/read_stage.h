@@ -25,7 +25,8 @@ class ReadStage : public Stage {
   Concurrency concurrency() const override { return Concurrency::kParallel; }
   std::unique_ptr<WorkerState> NewWorkerState() const override;
   // Articles arriving already quarantined (by the walker) are rejected as
-  // they are; others get `raw` and `bytes_read`.
+  // they are; archive members (empty `path`, `raw` preloaded by the walker)
+  // pass on, or are empty_file; others get `raw` and `bytes_read`.
   Result<Disposition> Process(Article& article,
                               WorkerState* state) const override;
 
