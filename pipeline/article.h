@@ -72,6 +72,10 @@ struct FileStamp {
 
 struct Article {
   uint64_t seq = 0;     // position in processing order, from 0
+  // Sharded runs (doc/cluster.md): the record's stable position in its
+  // run, (index in the run's manifest, record in that file).
+  uint64_t file_index = 0;
+  uint64_t record_index = 0;
   std::string source;   // FORMAT.md §3 `source`
   std::string path;     // where to read it from; empty when raw is preloaded
   std::string raw;      // the file's bytes, CRLF not yet normalised

@@ -12,6 +12,9 @@
 #include <string>
 
 #include "commands/exit_codes.h"
+#include "commands/map_command.h"
+#include "commands/plan_command.h"
+#include "commands/reduce_command.h"
 #include "commands/run_command.h"
 #include "pipeline/logging.h"
 #include "stages/parse/dates.h"
@@ -86,6 +89,13 @@ int main(int argc, char** argv) {
                  "(for dumps whose files are written once)")
       ->excludes(rescan);
 
+  ingest::PlanConfig plan;
+  CLI::App* plan_command = ingest::AddPlanCommand(app, &plan);
+  ingest::MapConfig map;
+  CLI::App* map_command = ingest::AddMapCommand(app, &map);
+  ingest::ReduceConfig reduce;
+  CLI::App* reduce_command = ingest::AddReduceCommand(app, &reduce);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -120,5 +130,8 @@ int main(int argc, char** argv) {
     run.emit_revisions = revisions == "emit";
     return ingest::RunCommand(run, **logger);
   }
+  if (plan_command->parsed()) return ingest::PlanCommand(plan, **logger);
+  if (map_command->parsed()) return ingest::MapCommand(map, **logger);
+  if (reduce_command->parsed()) return ingest::ReduceCommand(reduce, **logger);
   return ingest::kExitUsage;
 }

@@ -8,6 +8,7 @@ namespace {
 
 constexpr char kFormatVersion = 1;
 constexpr char kVersionEmitted = 1;  // per-version flag bits
+constexpr char kVersionClaimant = 2;  // followed by two varints: the position
 
 void PutVarint(uint64_t value, std::string* out) {
   while (value >= 0x80) {
@@ -61,7 +62,12 @@ std::string DedupEntry::Encode() const {
     out.append(reinterpret_cast<const char*>(version.hash.data()), version.hash.size());
     PutString(version.source, &out);
     PutString(version.run_id, &out);
-    out.push_back(version.emitted ? kVersionEmitted : 0);
+    out.push_back(static_cast<char>((version.emitted ? kVersionEmitted : 0) |
+                                    (version.has_claimant ? kVersionClaimant : 0)));
+    if (version.has_claimant) {
+      PutVarint(version.file_index, &out);
+      PutVarint(version.record_index, &out);
+    }
   }
   return out;
 }
@@ -88,7 +94,12 @@ Result<DedupEntry> DedupEntry::Decode(std::string_view encoded) {
       return Status::Corruption("dedup: truncated entry");
     }
     version.emitted = (encoded.front() & kVersionEmitted) != 0;
+    version.has_claimant = (encoded.front() & kVersionClaimant) != 0;
     encoded.remove_prefix(1);
+    if (version.has_claimant && (!GetVarint(&encoded, &version.file_index) ||
+                                 !GetVarint(&encoded, &version.record_index))) {
+      return Status::Corruption("dedup: truncated entry");
+    }
   }
   if (!encoded.empty()) return Status::Corruption("dedup: trailing bytes in entry");
   return entry;

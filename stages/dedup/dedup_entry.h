@@ -21,6 +21,12 @@ struct DedupVersion {
   std::string source;
   std::string run_id;
   bool emitted = true;
+  // Sharded runs (doc/cluster.md): the claimant, the record that wrote this
+  // version, at its stable position in run `run_id`. A retried reduce task
+  // that meets its own claim replays the original decision.
+  bool has_claimant = false;
+  uint64_t file_index = 0;
+  uint64_t record_index = 0;
 };
 
 struct DedupEntry {

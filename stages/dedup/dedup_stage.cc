@@ -49,12 +49,38 @@ Result<Disposition> DedupStage::Process(Article& article,
     }
   }
 
+  auto claim = [&](bool emitted) {
+    DedupVersion version{hash, article.source, options_.run_id, emitted};
+    if (options_.claimants) {
+      version.has_claimant = true;
+      version.file_index = article.file_index;
+      version.record_index = article.record_index;
+    }
+    return version;
+  };
   if (known == nullptr) {
     DedupEntry entry;
-    entry.versions.push_back(DedupVersion{hash, article.source, options_.run_id, true});
+    entry.versions.push_back(claim(true));
     dedup->pending[key] = std::move(entry);
     article.outcome = Outcome::kEmitted;
     return Disposition::kContinue;
+  }
+  if (const DedupVersion* same = known->Find(hash);
+      same != nullptr && options_.claimants && same->has_claimant &&
+      same->run_id == options_.run_id && same->file_index == article.file_index &&
+      same->record_index == article.record_index) {
+    // A replay: this very record claimed the version before the task was
+    // killed. Decide as the first attempt did, so the re-executed chunk is
+    // identical to the one that may already be published.
+    size_t position = static_cast<size_t>(same - known->versions.data());
+    if (position == 0) {
+      article.outcome = Outcome::kEmitted;
+      return Disposition::kContinue;
+    }
+    article.outcome = Outcome::kRevision;
+    article.first_source = known->versions.front().source;
+    article.revision = static_cast<uint32_t>(position + 1);
+    return same->emitted ? Disposition::kContinue : Disposition::kDuplicate;
   }
   if (const DedupVersion* same = known->Find(hash)) {
     article.outcome = Outcome::kDuplicate;
@@ -66,8 +92,7 @@ Result<Disposition> DedupStage::Process(Article& article,
   article.revision = static_cast<uint32_t>(known->revision_count() + 1);
   // Remembered either way: a later copy with this hash is a duplicate.
   DedupEntry updated = *known;
-  updated.versions.push_back(DedupVersion{hash, article.source, options_.run_id,
-                                          options_.emit_revisions});
+  updated.versions.push_back(claim(options_.emit_revisions));
   dedup->pending[key] = std::move(updated);
   return options_.emit_revisions ? Disposition::kContinue : Disposition::kDuplicate;
 }

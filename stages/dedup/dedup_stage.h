@@ -20,6 +20,10 @@ namespace ingest {
 struct DedupOptions {
   bool emit_revisions = false;  // --revisions emit
   std::string run_id;
+  // Sharded reduce (doc/cluster.md): versions name their claimant (run,
+  // file index, record index), and a record meeting its own claim (a
+  // retried task replaying committed work) gets its original decision.
+  bool claimants = false;
 };
 
 class DedupStage : public Stage {

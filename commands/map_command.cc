@@ -1,0 +1,149 @@
+#include "commands/map_command.h"
+
+#include <CLI/CLI.hpp>
+
+#include <thread>
+
+#include "commands/exit_codes.h"
+#include "commands/shard_common.h"
+#include "pipeline/run_state.h"
+#include "pipeline/runner.h"
+#include "pipeline/test_hooks.h"
+#include "stages/emit/chunk_file.h"
+#include "stages/emit/output_recovery.h"
+#include "stages/emit/render_stage.h"
+#include "stages/parse/parse_stage.h"
+#include "stages/read/read_stage.h"
+#include "stages/shuffle/spill_stage.h"
+#include "stages/verify/verify_stage.h"
+
+namespace ingest {
+
+namespace {
+
+// The task's share of the manifest, in manifest order.
+class ManifestSource : public ArticleSource {
+ public:
+  ManifestSource(const RunPlan& plan, uint64_t begin, uint64_t end)
+      : plan_(plan), next_(begin), end_(end) {}
+  Result<bool> Next(Article* article) override {
+    if (next_ == end_) return false;
+    const ManifestEntry& entry = plan_.entries[next_];
+    article->source = entry.source;
+    article->path = entry.path;
+    article->file_index = next_;
+    if (entry.reason != QuarantineReason::kNone) {
+      article->Quarantine(entry.reason, entry.detail);
+    }
+    ++next_;
+    return true;
+  }
+
+ private:
+  const RunPlan& plan_;
+  uint64_t next_, end_;
+};
+
+// A map task is all or nothing (its marker is its commit), so the runner's
+// commit points have nothing durable to do.
+class NoDurableState : public DurableState {
+ public:
+  class Nothing : public StateTransaction {
+   public:
+    void Put(std::string_view, std::string_view) override {}
+    void Delete(std::string_view) override {}
+  };
+  std::unique_ptr<StateTransaction> NewTransaction() override {
+    return std::make_unique<Nothing>();
+  }
+  Status Commit(StateTransaction&) override { return Status::OK(); }
+};
+
+int Fail(spdlog::logger& log, const Status& status) {
+  log.error("{}", status.message());
+  if (status.code() == StatusCode::kInvalidArgument) return kExitUsage;
+  return status.code() == StatusCode::kBusy ? kExitStateBusy : kExitFailure;
+}
+
+}  // namespace
+
+CLI::App* AddMapCommand(CLI::App& app, MapConfig* config) {
+  CLI::App* map = app.add_subcommand(
+      "map", "Sharded runs: parse, verify and partition one map task's share of a run");
+  map->add_option("--work", config->work_dir, "work directory (as given to plan)")
+      ->capture_default_str();
+  map->add_option("--run", config->run_id, "run id (default: the current run)");
+  map->add_option("--task", config->task,
+                  "task index (default: SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX "
+                  "or AWS_BATCH_JOB_ARRAY_INDEX)")
+      ->check(CLI::Range(int64_t{0}, int64_t{0xFFFFFFFF}));
+  map->add_option("--threads", config->threads, "worker threads (default: all cores)")
+      ->check(CLI::Range(1, 1024));
+  return map;
+}
+
+int MapCommand(const MapConfig& config, spdlog::logger& log) {
+  auto started = std::chrono::steady_clock::now();
+  Result<uint32_t> task = ResolveTaskIndex(config.task);
+  if (!task.ok()) return Fail(log, task.status());
+  WorkLayout layout(config.work_dir);
+  Result<RunPlan> loaded = LoadRunPlan(layout, config.run_id);
+  if (!loaded.ok()) return Fail(log, loaded.status());
+  const RunPlan& plan = *loaded;
+  if (*task >= plan.maps) {
+    return Fail(log, Status::InvalidArgument(fmt::format(
+                         "map: task {} out of range: run {} has {} map tasks", *task,
+                         plan.run_id, plan.maps)));
+  }
+  if (PathExists(layout.map_marker(plan.run_id, *task))) {
+    log.info("map: task {} of run {} is already done", *task, plan.run_id);
+    return kExitOk;
+  }
+  Status created = CreateOutputDirectories(plan.out_dir);
+  if (!created.ok()) return Fail(log, created);
+
+  uint64_t begin = 0, end = 0;
+  plan.MapShare(*task, &begin, &end);
+  int workers = config.threads > 0 ? config.threads
+                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  log.info("map started run_id={} task={} of={} files={}..{} partitions={} threads={}",
+           plan.run_id, *task, plan.maps, begin, end, plan.partitions, workers);
+
+  RunSummary summary;
+  summary.run_id = MapOutputName(plan.run_id, *task);
+  SpillWriter spill(layout.spill_file(plan.run_id, *task), plan.partitions);
+  ChunkFile quarantine(plan.out_dir + "/quarantine/" + MapOutputName(plan.run_id, *task) +
+                       ".ndjson");
+  ReadStage read(ReadOptions{plan.max_file_size});
+  ParseStage parse(ParseOptions{plan.default_offset_minutes});
+  VerifyStage verify;
+  RenderStage render;
+  SpillStage spill_stage(begin, &spill, &quarantine, &summary, &log);
+  NoDurableState nothing;
+  RunState run_state;
+  RunnerOptions options;
+  options.workers = workers;
+  Runner runner({&read, &parse, &verify, &render, &spill_stage}, &nothing, options,
+                &run_state, &log);
+  ManifestSource source(plan, begin, end);
+  Status status = runner.Run(source);
+  if (status.ok()) status = spill.Finish();
+  if (status.ok()) status = quarantine.Seal();
+  if (status.ok() && !quarantine.empty()) status = quarantine.Publish();
+  summary.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  summary.finished_at = FormatUtcTime(std::chrono::system_clock::now(), false);
+  if (status.ok()) {
+    status = WriteFileAtomically(layout.map_summary(plan.run_id, *task), summary.ToJson());
+  }
+  if (!status.ok()) return Fail(log, status);
+  TestHook("map.before_marker");
+  status = WriteFileAtomically(layout.map_marker(plan.run_id, *task), "done\n");
+  if (!status.ok()) return Fail(log, status);
+  log.info("map finished run_id={} task={} files={} quarantined={} bytes_read={} seconds={:.3f}",
+           plan.run_id, *task, summary.files, summary.quarantined_total(), summary.bytes_read,
+           summary.seconds);
+  return kExitOk;
+}
+
+}  // namespace ingest

@@ -1,0 +1,234 @@
+#include "commands/plan_command.h"
+
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "commands/exit_codes.h"
+#include "commands/shard_common.h"
+#include "stages/dedup/state_db.h"
+#include "stages/emit/chunk_file.h"
+#include "stages/emit/ndjson_writer.h"
+#include "stages/parse/dates.h"
+#include "stages/read/file_index.h"
+#include "stages/read/file_walker.h"
+
+namespace ingest {
+
+namespace {
+
+constexpr std::string_view kCurrentRunKey = "m/current_run";
+constexpr std::string_view kPartitionsKey = "m/partitions";
+constexpr std::string_view kLastRunKey = "m/last_run_millis";
+
+FileStamp StampOf(const struct stat& info) {
+  return FileStamp{static_cast<uint64_t>(info.st_size),
+                   static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 +
+                       info.st_mtim.tv_nsec};
+}
+
+// A run id later than every earlier one of this work directory (names of
+// output files sort by run), even when the clock stepped back.
+Result<std::pair<std::string, int64_t>> NextRunId(StateDb* state) {
+  int64_t millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  INGEST_ASSIGN_OR_RETURN(std::optional<std::string> last, state->Get(kLastRunKey));
+  if (last) millis = std::max<int64_t>(millis, std::strtoll(last->c_str(), nullptr, 10) + 1);
+  return std::make_pair(
+      FormatUtcTime(std::chrono::system_clock::time_point(std::chrono::milliseconds(millis)),
+                    /*compact=*/true),
+      millis);
+}
+
+std::string PlanJson(const RunPlan& plan) {
+  std::string out = "{\"run_id\":";
+  AppendJsonString(plan.run_id, &out);
+  out += fmt::format(",\"maps\":{},\"partitions\":{},\"files\":{},\"out\":", plan.maps,
+                     plan.partitions, plan.entries.size());
+  AppendJsonString(plan.out_dir, &out);
+  out += "}\n";
+  return out;
+}
+
+int Fail(spdlog::logger& log, const Status& status) {
+  log.error("{}", status.message());
+  return status.code() == StatusCode::kBusy ? kExitStateBusy : kExitFailure;
+}
+
+}  // namespace
+
+CLI::App* AddPlanCommand(CLI::App& app, PlanConfig* config) {
+  CLI::App* plan = app.add_subcommand(
+      "plan", "Sharded runs: freeze the next run's manifest of new input files "
+              "(prints the run id; nothing when nothing is new)");
+  plan->add_option("INPUT", config->inputs,
+                   "article files, or directories walked for *.txt files")
+      ->required();
+  plan->add_option("--work", config->work_dir,
+                   "work directory shared by every task (plans, spills, partition states)")
+      ->capture_default_str();
+  plan->add_option("--out", config->out_dir, "output directory shared by every task")
+      ->capture_default_str();
+  plan->add_option("--maps", config->maps, "map tasks T")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  plan->add_option("--partitions", config->partitions,
+                   "partitions P (fixed when the work directory is created)")
+      ->check(CLI::Range(1, 1000000));
+  plan->add_option("--revisions", config->revisions, "as for run")
+      ->check(CLI::IsMember({"skip", "emit"}))
+      ->capture_default_str();
+  plan->add_option("--tz", config->tz, "as for run")->capture_default_str();
+  plan->add_option("--max-file-size", config->max_file_size, "as for run")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  plan->add_option("--chunk-records", config->chunk_records, "as for run")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  plan->add_flag("--rescan", config->rescan, "as for run: plan every file");
+  return plan;
+}
+
+int PlanCommand(const PlanConfig& config, spdlog::logger& log) {
+  auto started = std::chrono::system_clock::now();
+  std::optional<int> offset = ParseUtcOffset(config.tz);
+  if (!offset || config.tz == "Z" || config.tz == "z") {
+    log.error("plan: --tz: '{}' is not an offset like +09:00", config.tz);
+    return kExitUsage;
+  }
+  for (const std::string& input : config.inputs) {
+    struct stat info;
+    if (stat(input.c_str(), &info) != 0) {
+      log.error("plan: cannot read input: {}: {}", input, std::strerror(errno));
+      return kExitFailure;
+    }
+  }
+  std::error_code error;
+  std::filesystem::create_directories(config.work_dir + "/runs", error);
+  if (error) {
+    log.error("plan: cannot create {}/runs: {}", config.work_dir, error.message());
+    return kExitFailure;
+  }
+  WorkLayout layout(std::filesystem::absolute(config.work_dir).lexically_normal().string());
+  Result<std::unique_ptr<StateDb>> opened = StateDb::Open(layout.planner_state(), {});
+  if (!opened.ok()) return Fail(log, opened.status());
+  std::unique_ptr<StateDb> state = std::move(opened).value();
+
+  Result<std::optional<std::string>> stored = state->Get(kPartitionsKey);
+  if (!stored.ok()) return Fail(log, stored.status());
+  uint32_t partitions = config.partitions == 0 ? 1 : config.partitions;
+  if (*stored) {
+    auto existing = static_cast<uint32_t>(std::strtoul((*stored)->c_str(), nullptr, 10));
+    if (config.partitions != 0 && config.partitions != existing) {
+      log.error("plan: {} has {} partitions, not {} (to grow P see doc/cluster.md)",
+                layout.dir(), existing, config.partitions);
+      return kExitUsage;
+    }
+    partitions = existing;
+  }
+
+  // The fence: run R+1 never starts while run R is unfinished.
+  Result<std::optional<std::string>> current = state->Get(kCurrentRunKey);
+  if (!current.ok()) return Fail(log, current.status());
+  if (*current) {
+    Result<RunPlan> previous = LoadRunPlan(layout, **current);
+    if (!previous.ok()) return Fail(log, previous.status());
+    bool finished = false;
+    Status status = FinishRunIfComplete(layout, *previous, log, &finished);
+    if (!status.ok()) return Fail(log, status);
+    if (!finished) {
+      log.error("plan: run {} is unfinished; finish it first (re-run the driver, which "
+                "resubmits its missing tasks)", **current);
+      return kExitStateBusy;
+    }
+  }
+
+  RunPlan plan;
+  plan.maps = config.maps;
+  plan.partitions = partitions;
+  plan.emit_revisions = config.revisions == "emit";
+  plan.default_offset_minutes = *offset;
+  plan.max_file_size = config.max_file_size;
+  plan.chunk_records = config.chunk_records;
+  plan.inputs = config.inputs;
+  plan.started_at = FormatUtcTime(started, /*compact=*/false);
+  std::string out_dir = std::filesystem::absolute(config.out_dir).lexically_normal().string();
+  if (out_dir.size() > 1 && out_dir.back() == '/') out_dir.pop_back();
+  plan.out_dir = out_dir;
+
+  std::unique_ptr<FileIndexCursor> index;
+  if (!config.rescan) index = std::make_unique<FileIndexCursor>(state.get());
+  FileWalker walker(config.inputs, index.get(), /*trust_names=*/false);
+  Article article;
+  for (;;) {
+    article.Reset();
+    Result<bool> next = walker.Next(&article);
+    if (!next.ok()) return Fail(log, next.status());
+    if (!*next) break;
+    ManifestEntry entry;
+    entry.source = article.source;
+    entry.path = article.path;
+    if (article.outcome == Outcome::kQuarantined) {
+      // The walk could not even use it (a broken symlink, a FIFO):
+      // recorded now, reported by the map task that gets it.
+      entry.reason = article.reason;
+      entry.detail = article.detail;
+      entry.stamp = FileStamp::Unreadable();
+    } else {
+      struct stat info;
+      entry.stamp = stat(article.path.c_str(), &info) == 0 && S_ISREG(info.st_mode)
+                        ? StampOf(info)
+                        : FileStamp::Unreadable();
+      if (article.known_stamp && *article.known_stamp == entry.stamp &&
+          !(entry.stamp == FileStamp::Unreadable())) {
+        ++plan.unchanged;
+        continue;
+      }
+    }
+    plan.entries.push_back(std::move(entry));
+  }
+  plan.skipped = walker.skipped();
+  plan.unchanged += walker.unchanged();
+  if (plan.entries.empty()) {
+    log.info("plan: nothing new in {} (unchanged={} skipped={})",
+             fmt::join(config.inputs, ","), plan.unchanged, plan.skipped);
+    return kExitOk;
+  }
+
+  Result<std::pair<std::string, int64_t>> run_id = NextRunId(state.get());
+  if (!run_id.ok()) return Fail(log, run_id.status());
+  plan.run_id = run_id->first;
+  std::filesystem::create_directories(layout.run_dir(plan.run_id), error);
+  if (error) {
+    log.error("plan: cannot create {}: {}", layout.run_dir(plan.run_id), error.message());
+    return kExitFailure;
+  }
+  // The plan is durable before the planner state names it: a crash in
+  // between leaves an orphan folder that no task will ever read.
+  Status written = WriteFileAtomically(layout.plan_file(plan.run_id), plan.Encode());
+  if (written.ok()) written = WriteFileAtomically(layout.plan_json(plan.run_id), PlanJson(plan));
+  if (!written.ok()) return Fail(log, written);
+
+  auto transaction = state->NewTransaction();
+  for (const ManifestEntry& entry : plan.entries) {
+    transaction->Put(FileIndexKey(entry.source), EncodeFileStamp(entry.stamp));
+  }
+  transaction->Put(kLastRunKey, std::to_string(run_id->second));
+  transaction->Put(kCurrentRunKey, plan.run_id);
+  transaction->Put(kPartitionsKey, std::to_string(plan.partitions));
+  Status committed = state->Commit(*transaction);
+  if (committed.ok()) committed = WriteFileAtomically(CurrentRunFile(layout), plan.run_id + "\n");
+  if (!committed.ok()) return Fail(log, committed);
+  log.info("plan: run {} files={} maps={} partitions={} unchanged={} skipped={} work={} out={}",
+           plan.run_id, plan.entries.size(), plan.maps, plan.partitions, plan.unchanged,
+           plan.skipped, layout.dir(), plan.out_dir);
+  std::printf("%s\n", plan.run_id.c_str());
+  std::fflush(stdout);
+  return kExitOk;
+}
+
+}  // namespace ingest

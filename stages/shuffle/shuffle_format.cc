@@ -1,0 +1,294 @@
+#include "stages/shuffle/shuffle_format.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace ingest {
+
+namespace {
+
+constexpr std::string_view kPlanMagic = "CIPLAN01";
+constexpr std::string_view kSpillMagic = "CISPILL1";
+
+void PutVarint(uint64_t value, std::string* out) {
+  while (value >= 0x80) {
+    out->push_back(static_cast<char>(value | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<char>(value));
+}
+
+bool GetVarint(std::string_view* in, uint64_t* value) {
+  uint64_t result = 0;
+  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
+    auto byte = static_cast<unsigned char>(in->front());
+    in->remove_prefix(1);
+    result |= static_cast<uint64_t>(byte & 0x7F) << shift;
+    if ((byte & 0x80) == 0) {
+      *value = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+void PutString(std::string_view text, std::string* out) {
+  PutVarint(text.size(), out);
+  out->append(text);
+}
+
+bool GetString(std::string_view* in, std::string* text) {
+  uint64_t size = 0;
+  if (!GetVarint(in, &size) || size > in->size()) return false;
+  text->assign(in->data(), size);
+  in->remove_prefix(size);
+  return true;
+}
+
+// Reads varints into each pointer in turn; false on truncation.
+template <typename... T>
+bool GetVarints(std::string_view* in, T*... values) {
+  uint64_t value = 0;
+  return ((GetVarint(in, &value) && ((*values = static_cast<T>(value)), true)) && ...);
+}
+
+}  // namespace
+
+uint32_t PartitionOf(std::string_view article_key, uint32_t partitions) {
+  uint64_t hash = 14695981039346656037ull;
+  for (char c : article_key) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ull;
+  }
+  // FNV-1a mixes its low bits well and its high bits poorly; the finaliser
+  // spreads every input bit over the top bits that choose the partition.
+  hash ^= hash >> 33;
+  hash *= 0xff51afd7ed558ccdull;
+  hash ^= hash >> 33;
+  hash *= 0xc4ceb9fe1a85ec53ull;
+  hash ^= hash >> 33;
+  return static_cast<uint32_t>((static_cast<unsigned __int128>(hash) * partitions) >> 64);
+}
+
+std::string RunPlan::Encode() const {
+  std::string out(kPlanMagic);
+  PutString(run_id, &out);
+  PutString(started_at, &out);
+  PutString(out_dir, &out);
+  PutVarint(maps, &out);
+  PutVarint(partitions, &out);
+  PutVarint(emit_revisions ? 1 : 0, &out);
+  PutVarint(static_cast<uint64_t>(static_cast<int64_t>(default_offset_minutes) + 100000), &out);
+  PutVarint(max_file_size, &out);
+  PutVarint(chunk_records, &out);
+  PutVarint(skipped, &out);
+  PutVarint(unchanged, &out);
+  PutVarint(inputs.size(), &out);
+  for (const std::string& input : inputs) PutString(input, &out);
+  PutVarint(entries.size(), &out);
+  for (const ManifestEntry& entry : entries) {
+    PutString(entry.source, &out);
+    PutString(entry.path, &out);
+    PutVarint(entry.stamp.size, &out);
+    PutVarint(static_cast<uint64_t>(entry.stamp.mtime_ns), &out);
+    PutVarint(static_cast<uint64_t>(entry.reason), &out);
+    PutString(entry.detail, &out);
+  }
+  return out;
+}
+
+Result<RunPlan> RunPlan::Decode(std::string_view in) {
+  auto corrupt = [] { return Status::Corruption("plan: truncated or corrupt run plan"); };
+  if (in.substr(0, kPlanMagic.size()) != kPlanMagic) {
+    return Status::Corruption("plan: not a run plan (bad magic)");
+  }
+  in.remove_prefix(kPlanMagic.size());
+  RunPlan plan;
+  uint64_t revisions = 0, offset = 0, inputs = 0, entries = 0;
+  if (!GetString(&in, &plan.run_id) || !GetString(&in, &plan.started_at) ||
+      !GetString(&in, &plan.out_dir) ||
+      !GetVarints(&in, &plan.maps, &plan.partitions, &revisions, &offset,
+                  &plan.max_file_size, &plan.chunk_records, &plan.skipped,
+                  &plan.unchanged, &inputs) ||
+      inputs > in.size()) {
+    return corrupt();
+  }
+  plan.emit_revisions = revisions != 0;
+  plan.default_offset_minutes = static_cast<int>(static_cast<int64_t>(offset) - 100000);
+  plan.inputs.resize(inputs);
+  for (std::string& input : plan.inputs) {
+    if (!GetString(&in, &input)) return corrupt();
+  }
+  if (!GetVarint(&in, &entries) || entries > in.size()) return corrupt();
+  plan.entries.resize(entries);
+  for (ManifestEntry& entry : plan.entries) {
+    uint64_t mtime = 0, reason = 0;
+    if (!GetString(&in, &entry.source) || !GetString(&in, &entry.path) ||
+        !GetVarints(&in, &entry.stamp.size, &mtime, &reason) ||
+        reason >= kQuarantineReasonCount || !GetString(&in, &entry.detail)) {
+      return corrupt();
+    }
+    entry.stamp.mtime_ns = static_cast<int64_t>(mtime);
+    entry.reason = static_cast<QuarantineReason>(reason);
+  }
+  if (!in.empty() || plan.maps == 0 || plan.partitions == 0) return corrupt();
+  return plan;
+}
+
+void RunPlan::MapShare(uint32_t task, uint64_t* begin, uint64_t* end) const {
+  auto n = static_cast<unsigned __int128>(entries.size());
+  *begin = static_cast<uint64_t>(n * task / maps);
+  *end = static_cast<uint64_t>(n * (task + 1) / maps);
+}
+
+std::string WorkLayout::run_dir(std::string_view run) const {
+  return fmt::format("{}/runs/{}", work_, run);
+}
+std::string WorkLayout::plan_file(std::string_view run) const {
+  return run_dir(run) + "/plan.bin";
+}
+std::string WorkLayout::plan_json(std::string_view run) const {
+  return run_dir(run) + "/plan.json";
+}
+std::string WorkLayout::spill_file(std::string_view run, uint32_t task) const {
+  return fmt::format("{}/map-{:05d}.spill", run_dir(run), task);
+}
+std::string WorkLayout::map_summary(std::string_view run, uint32_t task) const {
+  return fmt::format("{}/map-{:05d}.json", run_dir(run), task);
+}
+std::string WorkLayout::map_marker(std::string_view run, uint32_t task) const {
+  return fmt::format("{}/map-{:05d}.done", run_dir(run), task);
+}
+std::string WorkLayout::reduce_summary(std::string_view run, uint32_t partition) const {
+  return fmt::format("{}/reduce-{:05d}.json", run_dir(run), partition);
+}
+std::string WorkLayout::reduce_marker(std::string_view run, uint32_t partition) const {
+  return fmt::format("{}/reduce-{:05d}.done", run_dir(run), partition);
+}
+std::string WorkLayout::finished_marker(std::string_view run) const {
+  return run_dir(run) + "/FINISHED";
+}
+std::string WorkLayout::partition_state(uint32_t partition) const {
+  return fmt::format("{}/partitions/{:05d}", work_, partition);
+}
+
+std::string MapOutputName(std::string_view run, uint32_t task) {
+  return fmt::format("{}-m{:05d}", run, task);
+}
+std::string ReduceRunName(std::string_view run, uint32_t partition) {
+  return fmt::format("{}-p{:05d}", run, partition);
+}
+
+void AppendSpillRecord(const Article& article, uint64_t file_index,
+                       uint64_t record_index, std::string* out) {
+  PutVarint(file_index, out);
+  PutVarint(record_index, out);
+  PutVarint(article.bytes_read, out);
+  PutString(article.source, out);
+  PutString(article.id, out);
+  PutString(article.oid, out);
+  PutString(article.aid, out);
+  PutString(article.content_hash, out);
+  PutString(article.record, out);
+  PutVarint(article.record_revision_at, out);
+}
+
+Status ReadSpillRecord(std::string_view* in, SpillRecord* record) {
+  if (!GetVarints(in, &record->file_index, &record->record_index, &record->bytes_read) ||
+      !GetString(in, &record->source) || !GetString(in, &record->id) ||
+      !GetString(in, &record->oid) || !GetString(in, &record->aid) ||
+      !GetString(in, &record->content_hash) || !GetString(in, &record->record) ||
+      !GetVarints(in, &record->record_revision_at)) {
+    return Status::Corruption("reduce: truncated spill record");
+  }
+  return Status::OK();
+}
+
+void SpillRecordToArticle(SpillRecord&& record, Article* article) {
+  article->file_index = record.file_index;
+  article->record_index = record.record_index;
+  article->bytes_read = record.bytes_read;
+  article->source = std::move(record.source);
+  article->id = std::move(record.id);
+  article->oid = std::move(record.oid);
+  article->aid = std::move(record.aid);
+  article->content_hash = std::move(record.content_hash);
+  article->record = std::move(record.record);
+  article->record_revision_at = static_cast<size_t>(record.record_revision_at);
+}
+
+std::string SpillIndex::EncodeFooter() const {
+  std::string index;
+  PutVarint(partitions.size(), &index);
+  for (size_t p = 0; p < partitions.size(); ++p) {
+    PutVarint(records[p], &index);
+    PutVarint(partitions[p].size(), &index);
+    for (const Extent& extent : partitions[p]) {
+      PutVarint(extent.offset, &index);
+      PutVarint(extent.size, &index);
+    }
+  }
+  uint64_t size = index.size();
+  char size_bytes[8];
+  std::memcpy(size_bytes, &size, 8);
+  index.append(size_bytes, 8);
+  index.append(kSpillMagic);
+  return index;
+}
+
+Result<SpillIndex> SpillIndex::Load(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::FromErrno("reduce: open spill", path, errno);
+  auto close_fd = [fd] { close(fd); };
+  off_t end = lseek(fd, 0, SEEK_END);
+  constexpr size_t kTail = 8 + kSpillMagic.size();
+  char tail[kTail];
+  if (end < static_cast<off_t>(kTail) ||
+      pread(fd, tail, kTail, end - static_cast<off_t>(kTail)) != static_cast<ssize_t>(kTail) ||
+      std::string_view(tail + 8, kSpillMagic.size()) != kSpillMagic) {
+    close_fd();
+    return Status::Corruption("reduce: not a complete spill file: " + path);
+  }
+  uint64_t size = 0;
+  std::memcpy(&size, tail, 8);
+  if (size > static_cast<uint64_t>(end) - kTail) {
+    close_fd();
+    return Status::Corruption("reduce: bad spill index size: " + path);
+  }
+  std::string index(size, '\0');
+  off_t at = end - static_cast<off_t>(kTail) - static_cast<off_t>(size);
+  ssize_t got = pread(fd, index.data(), size, at);
+  close_fd();
+  if (got != static_cast<ssize_t>(size)) {
+    return Status::Corruption("reduce: cannot read spill index: " + path);
+  }
+  std::string_view in(index);
+  SpillIndex result;
+  uint64_t partitions = 0;
+  if (!GetVarint(&in, &partitions) || partitions > in.size()) {
+    return Status::Corruption("reduce: corrupt spill index: " + path);
+  }
+  result.partitions.resize(partitions);
+  result.records.resize(partitions);
+  for (size_t p = 0; p < partitions; ++p) {
+    uint64_t extents = 0;
+    if (!GetVarints(&in, &result.records[p], &extents) || extents > in.size()) {
+      return Status::Corruption("reduce: corrupt spill index: " + path);
+    }
+    result.partitions[p].resize(extents);
+    for (Extent& extent : result.partitions[p]) {
+      if (!GetVarints(&in, &extent.offset, &extent.size) ||
+          extent.offset + extent.size > static_cast<uint64_t>(at)) {
+        return Status::Corruption("reduce: corrupt spill index: " + path);
+      }
+    }
+  }
+  return result;
+}
+
+}  // namespace ingest

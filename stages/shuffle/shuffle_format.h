@@ -1,0 +1,128 @@
+// The on-disk formats that connect the sharded commands (plan → map →
+// reduce, doc/cluster.md): where a run's files live in the work directory,
+// the frozen run plan (options plus the manifest of input files), the map
+// spill file with its per-partition index, and the partition function.
+//
+// Every format is versioned by a magic string and read back with bounds
+// checks (a corrupt or truncated file is Corruption, never a crash).
+// Everything here is a pure function or a value type; thread-safe.
+#ifndef INGEST_STAGES_SHUFFLE_SHUFFLE_FORMAT_H_
+#define INGEST_STAGES_SHUFFLE_SHUFFLE_FORMAT_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pipeline/article.h"
+#include "pipeline/status.h"
+
+namespace ingest {
+
+// The partition of an article key: the top bits of a 64-bit hash, computed
+// as floor(hash × partitions / 2^64). For a power of two that is exactly
+// the top log2(P) bits, so partition p of P splits into 2p and 2p + 1 of
+// 2P (doc/cluster.md, growing P). The hash (FNV-1a then a MurmurHash3
+// finaliser) is part of the format: changing it moves keys between
+// partitions. REQUIRES: partitions >= 1.
+uint32_t PartitionOf(std::string_view article_key, uint32_t partitions);
+
+// One input entry of a run, at its stable position `index` (processing
+// order): a file to read, or an entry the walk already quarantined
+// (`reason` set, `path` empty).
+struct ManifestEntry {
+  std::string source;
+  std::string path;
+  FileStamp stamp;
+  QuarantineReason reason = QuarantineReason::kNone;
+  std::string detail;
+};
+
+// What `plan` froze for a run: every task of the run does exactly this work
+// however often it is retried.
+struct RunPlan {
+  std::string run_id;
+  std::string started_at;  // RFC 3339, UTC
+  std::string out_dir;     // absolute; where every task of the run writes
+  uint32_t maps = 1;
+  uint32_t partitions = 1;
+  bool emit_revisions = false;
+  int default_offset_minutes = 9 * 60;
+  uint64_t max_file_size = 64ull << 20;
+  uint64_t chunk_records = 100000;
+  uint64_t skipped = 0;    // non-article files the walk passed over
+  uint64_t unchanged = 0;  // files an earlier run already processed
+  std::vector<std::string> inputs;
+  std::vector<ManifestEntry> entries;  // index = position in the run
+
+  std::string Encode() const;
+  static Result<RunPlan> Decode(std::string_view encoded);
+  // The entries map task `task` of `maps` handles: a contiguous range
+  // [begin, end) of the manifest, so each spill is sorted by file index.
+  void MapShare(uint32_t task, uint64_t* begin, uint64_t* end) const;
+};
+
+// Paths of a work directory (doc/cluster.md, "layout").
+class WorkLayout {
+ public:
+  explicit WorkLayout(std::string work_dir) : work_(std::move(work_dir)) {}
+  const std::string& dir() const { return work_; }
+  std::string planner_state() const { return work_ + "/plan-state"; }
+  std::string run_dir(std::string_view run) const;
+  std::string plan_file(std::string_view run) const;
+  std::string plan_json(std::string_view run) const;
+  std::string spill_file(std::string_view run, uint32_t task) const;
+  std::string map_summary(std::string_view run, uint32_t task) const;
+  std::string map_marker(std::string_view run, uint32_t task) const;
+  std::string reduce_summary(std::string_view run, uint32_t partition) const;
+  std::string reduce_marker(std::string_view run, uint32_t partition) const;
+  std::string finished_marker(std::string_view run) const;
+  std::string partition_state(uint32_t partition) const;
+
+ private:
+  std::string work_;
+};
+
+// The name prefix of a task's output files: "<run>-m00003" for map task 3
+// (quarantine records), "<run>-p0005" for partition 5 (articles and
+// duplicate records). Names still sort by run first.
+std::string MapOutputName(std::string_view run, uint32_t task);
+std::string ReduceRunName(std::string_view run, uint32_t partition);
+
+// A verified article on its way from map to reduce: what dedup and emit
+// need, with the rendered NDJSON line.
+struct SpillRecord {
+  uint64_t file_index = 0;
+  uint64_t record_index = 0;
+  uint64_t bytes_read = 0;
+  std::string source, id, oid, aid, content_hash, record;
+  uint64_t record_revision_at = 0;
+};
+
+// Appends the encoding of `article` (a verified, rendered article at
+// `file_index`) to `out`.
+void AppendSpillRecord(const Article& article, uint64_t file_index,
+                       uint64_t record_index, std::string* out);
+// Reads one record from the front of `*in` and advances it.
+Status ReadSpillRecord(std::string_view* in, SpillRecord* record);
+// Fills the fields dedup and emit read from a spill record.
+void SpillRecordToArticle(SpillRecord&& record, Article* article);
+
+// The index of a spill file: for each partition, its blocks (extents in
+// the file) in record order. The footer is: the encoded index, its size
+// (8 bytes little endian), then the magic.
+struct SpillIndex {
+  struct Extent {
+    uint64_t offset = 0, size = 0;
+  };
+  std::vector<std::vector<Extent>> partitions;
+  std::vector<uint64_t> records;  // per partition
+
+  std::string EncodeFooter() const;
+  // Reads the footer of the file at `path`.
+  static Result<SpillIndex> Load(const std::string& path);
+};
+
+}  // namespace ingest
+
+#endif  // INGEST_STAGES_SHUFFLE_SHUFFLE_FORMAT_H_
