@@ -9,6 +9,7 @@
 #include "pipeline/run_state.h"
 #include "pipeline/runner.h"
 #include "pipeline/test_hooks.h"
+#include "stages/dedup/state_db.h"
 #include "stages/emit/chunk_file.h"
 #include "stages/emit/output_recovery.h"
 #include "stages/emit/render_stage.h"
@@ -99,6 +100,12 @@ int MapCommand(const MapConfig& config, spdlog::logger& log) {
     log.info("map: task {} of run {} is already done", *task, plan.run_id);
     return kExitOk;
   }
+  // Two attempts of one task (a requeue racing a straggler) would write
+  // the same temp files: the second one waits its turn by failing busy.
+  Result<std::unique_ptr<DirectoryLock>> lock =
+      DirectoryLock::Acquire(layout.spill_file(plan.run_id, *task) + ".lock");
+  if (!lock.ok()) return Fail(log, lock.status());
+  if (PathExists(layout.map_marker(plan.run_id, *task))) return kExitOk;
   Status created = CreateOutputDirectories(plan.out_dir);
   if (!created.ok()) return Fail(log, created);
 

@@ -25,6 +25,22 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Optional: a local Slurm for tests/slurm (sharded runs on a real cluster).
+# The build does not need it; without it that test reports SKIPPED.
+# INGEST_SKIP_OPTIONAL=1 leaves it out.
+optional=(slurm-wlm munge slurm-client)
+missing_optional=()
+for package in "${optional[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+    missing_optional+=("$package")
+done
+if ((${#missing_optional[@]})) && [[ ${INGEST_SKIP_OPTIONAL:-0} != 1 && $(id -u) -eq 0 ]]; then
+  echo "setup: installing optional ${missing_optional[*]} (for tests/slurm)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${missing_optional[@]}" >/dev/null 2>&1 ||
+    echo "setup: could not install ${missing_optional[*]}; the Slurm test will be skipped" >&2
+fi
+
 build_type=${INGEST_BUILD_TYPE:-Release}
 cmake -S . -B build -DCMAKE_BUILD_TYPE="$build_type" ${INGEST_CMAKE_ARGS:-} >/dev/null
 targets=()
