@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config python3 libssl-dev libsimdjson-dev
           libyaml-cpp-dev librocksdb-dev libspdlog-dev libfmt-dev libgtest-dev
-          libcli11-dev)
+          libcli11-dev clang libclang-rt-14-dev)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||

@@ -9,12 +9,13 @@ cd "$(dirname "$0")/../.."
 build=${INGEST_SANITIZE_BUILD_DIR:-build-asan}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINGEST_SANITIZE=address,undefined \
   -DINGEST_BUILD_BENCH=OFF >/dev/null
-targets=(crawl-ingest runner_test file_walker_test front_matter_test html_unescape_test
-         parse_stage_test dates_test yaml_quoted_differential_test verify_stage_test
-         dedup_stage_test ndjson_writer_test cli_e2e_test corpus_e2e_test)
+# The units with the most pointer and buffer work, and the real binary over
+# the mixed corpus (every reason code, every edge case) end to end.
+targets=(crawl-ingest runner_test front_matter_test html_unescape_test parse_stage_test
+         dedup_stage_test ndjson_writer_test corpus_e2e_test)
 cmake --build "$build" -j"$(nproc)" $(printf -- '--target %s ' "${targets[@]}") >/dev/null
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd "$build"
 ctest --output-on-failure -j"$(nproc)" \
-  -R '^(RunnerTest|FileWalkerTest|ReadStageTest|ReadFrontMatter[A-Za-z]*|FindBodyTest|FoldWhitespaceTest|DecodeYamlQuoted[A-Za-z]*|HtmlUnescapeTest|ParseStageTest|ParseUtcOffsetTest|FormatUtcOffsetTest|ToRfc3339Test|Sha256Test|VerifyStageTest|DedupStageTest|DedupEntryTest|StateDbTest|NdjsonWriterTest|CliTest|CorpusTest|SeedsTest)\.'
+  -R '^(RunnerTest|ReadFrontMatter[A-Za-z]*|FindBodyTest|FoldWhitespaceTest|DecodeYamlQuotedTest|HtmlUnescapeTest|ParseStageTest|DedupStageTest|DedupEntryTest|StateDbTest|NdjsonWriterTest|CorpusTest|SeedsTest)\.'
