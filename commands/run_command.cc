@@ -1,8 +1,10 @@
 #include "commands/run_command.h"
 
 #include <sys/stat.h>
+#include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -13,8 +15,12 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <spdlog/sinks/stdout_sinks.h>
 
 #include "commands/exit_codes.h"
+#include "commands/metrics.h"
+#include "commands/progress.h"
+#include "commands/run_config.h"
 #include "pipeline/run_state.h"
 #include "pipeline/runner.h"
 #include "pipeline/test_hooks.h"
@@ -79,12 +85,98 @@ int ExitCodeFor(const Status& status) {
   return status.code() == StatusCode::kBusy ? kExitStateBusy : kExitFailure;
 }
 
-}  // namespace
+// The walker as the runner's source, noting when the input is exhausted so
+// the progress line knows the total.
+class ObservedSource : public ArticleSource {
+ public:
+  explicit ObservedSource(FileWalker* walker) : walker_(walker) {}
+  Result<bool> Next(Article* article) override {
+    Result<bool> next = walker_->Next(article);
+    if (next.ok() && !*next) done_.store(true, std::memory_order_relaxed);
+    return next;
+  }
+  bool done() const { return done_.load(std::memory_order_relaxed); }
 
-int RunCommand(const RunConfig& config, spdlog::logger& log) {
+ private:
+  FileWalker* walker_;
+  std::atomic<bool> done_{false};
+};
+
+// Counts the article files of the input in the background, for the
+// progress line's total and ETA. Archives are not opened (their members
+// are known only by decompressing them): with an archive in the input the
+// total is known only once the run's own walk is over.
+class Census {
+ public:
+  Census(const std::vector<std::string>& inputs, const WalkOptions& options) {
+    thread_ = std::thread([this, inputs, options] {
+      pthread_setname_np(pthread_self(), "ingest-census");
+      WalkOptions counting = options;
+      counting.completed_archives = nullptr;
+      counting.open_archives = false;
+      FileWalker walker(inputs, nullptr, false, counting);
+      uint64_t files = 0;
+      Article article;
+      while (!stop_.load(std::memory_order_relaxed)) {
+        Result<bool> next = walker.Next(&article);
+        if (!next.ok()) return;
+        if (!*next) {
+          if (walker.archives_passed() == 0) total_.store(static_cast<int64_t>(files));
+          return;
+        }
+        ++files;
+        article = Article();
+      }
+    });
+  }
+  ~Census() {
+    stop_.store(true);
+    thread_.join();
+  }
+  std::optional<uint64_t> total() const {
+    int64_t total = total_.load();
+    if (total < 0) return std::nullopt;
+    return static_cast<uint64_t>(total);
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int64_t> total_{-1};
+  std::thread thread_;
+};
+
+// INPUT as given, with "-" replaced by the paths read from stdin; sorted and
+// without repeats (the walker processes them in byte order anyway).
+Result<std::vector<std::string>> ExpandInputs(const RunConfig& config) {
+  std::vector<std::string> inputs;
+  for (const std::string& input : config.inputs) {
+    if (input != "-") {
+      inputs.push_back(input);
+      continue;
+    }
+    INGEST_ASSIGN_OR_RETURN(std::vector<std::string> listed,
+                            ReadPathList(STDIN_FILENO, config.null_separated));
+    inputs.insert(inputs.end(), listed.begin(), listed.end());
+  }
+  std::sort(inputs.begin(), inputs.end());
+  inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
+  return inputs;
+}
+
+int RunOnce(const RunConfig& config, spdlog::logger& log, RunSummary& summary) {
   auto started = std::chrono::system_clock::now();
   auto started_steady = std::chrono::steady_clock::now();
+  Result<std::vector<std::string>> expanded = ExpandInputs(config);
+  if (!expanded.ok()) {
+    log.error("{}", expanded.status().message());
+    return kExitFailure;
+  }
+  const std::vector<std::string>& inputs = *expanded;
+  // Inputs named on the command line must exist (a typo is fatal); paths
+  // read from stdin are not checked here: one that vanished since it was
+  // listed is quarantined as unreadable, like a broken symlink in a walk.
   for (const std::string& input : config.inputs) {
+    if (input == "-") continue;
     struct stat info;
     if (stat(input.c_str(), &info) != 0) {
       log.error("run: cannot read input: {}: {}", input, std::strerror(errno));
@@ -134,21 +226,21 @@ int RunCommand(const RunConfig& config, spdlog::logger& log) {
                     ? config.threads
                     : std::max(1u, std::thread::hardware_concurrency());
 
-  RunSummary summary;
   summary.run_id = *run_id;
   summary.started_at = FormatUtc(started, /*compact=*/false);
   summary.inputs = config.inputs;
   log.info("run started run_id={} inputs={} state={} out={} threads={} "
-           "revisions={} max_file_size={} index={}",
+           "revisions={} max_file_size={} index={} compress={} schema={}",
            summary.run_id, fmt::join(config.inputs, ","), config.state_dir,
            to_stdout ? "-" : out_dir, workers,
            config.emit_revisions ? "emit" : "skip", config.max_file_size,
-           config.rescan ? "rescan" : config.trust_names ? "trust-names" : "stat");
+           config.rescan ? "rescan" : config.trust_names ? "trust-names" : "stat",
+           CompressionName(config.compression), RecordSchemaName(config.schema));
 
   ReadStage read(ReadOptions{config.max_file_size});
   ParseStage parse(ParseOptions{config.default_offset_minutes});
   VerifyStage verify;
-  RenderStage render;
+  RenderStage render(RenderOptions{config.schema, config.dolma_source});
   DedupStage dedup(state.get(), DedupOptions{config.emit_revisions, summary.run_id});
   EmitOptions emit_options;
   emit_options.out_dir = out_dir;
@@ -156,8 +248,13 @@ int RunCommand(const RunConfig& config, spdlog::logger& log) {
   emit_options.run_id = summary.run_id;
   emit_options.chunk_records = config.chunk_records;
   emit_options.chunk_bytes = config.chunk_bytes;
+  emit_options.compression = config.compression;
+  emit_options.schema = config.schema;
+  LiveCounters live;
+  emit_options.live = &live;
   EmitStage emit(emit_options, &summary, &log);
-  FileIndexStage index;
+  CompletedArchives completed_archives;
+  FileIndexStage index(&completed_archives);
 
   RunState run_state;
   RunnerOptions runner_options;
@@ -170,7 +267,39 @@ int RunCommand(const RunConfig& config, spdlog::logger& log) {
                 state.get(), runner_options, &run_state, &log);
   std::unique_ptr<FileIndexCursor> index_cursor;
   if (!config.rescan) index_cursor = std::make_unique<FileIndexCursor>(state.get());
-  FileWalker walker(config.inputs, index_cursor.get(), config.trust_names);
+  WalkOptions walk_options;
+  walk_options.filter = PathFilter(config.include, config.exclude);
+  walk_options.max_file_size = config.max_file_size;
+  walk_options.completed_archives = &completed_archives;
+  FileWalker walker(inputs, index_cursor.get(), config.trust_names, walk_options);
+  ObservedSource source(&walker);
+
+  // The live progress line, on a terminal (or when asked for).
+  std::unique_ptr<Census> census;
+  std::unique_ptr<ProgressLine> progress;
+  std::vector<spdlog::sink_ptr> original_sinks = log.sinks();
+  if (ShouldShowProgress(config.progress, STDERR_FILENO)) {
+    census = std::make_unique<Census>(inputs, walk_options);
+    progress = std::make_unique<ProgressLine>(STDERR_FILENO, [&]() {
+      ProgressSample sample;
+      sample.files = live.files.load(std::memory_order_relaxed) + walker.unchanged();
+      sample.bytes = live.bytes_read.load(std::memory_order_relaxed);
+      sample.total_files = census->total();
+      if (!sample.total_files && source.done()) {
+        sample.total_files = walker.produced() + walker.unchanged();
+      }
+      sample.elapsed_seconds = std::chrono::duration<double>(
+                                   std::chrono::steady_clock::now() - started_steady)
+                                   .count();
+      return sample;
+    });
+    for (spdlog::sink_ptr& sink : log.sinks()) {
+      if (std::dynamic_pointer_cast<spdlog::sinks::stderr_sink_mt>(sink)) {
+        sink = std::make_shared<ProgressAwareSink>(sink, progress.get());
+      }
+    }
+    progress->Start();
+  }
 
   g_run_state.store(&run_state);
   struct sigaction action {};
@@ -179,7 +308,12 @@ int RunCommand(const RunConfig& config, spdlog::logger& log) {
   struct sigaction old_int {}, old_term {};
   sigaction(SIGINT, &action, &old_int);
   sigaction(SIGTERM, &action, &old_term);
-  Status status = runner.Run(walker);
+  Status status = runner.Run(source);
+  if (progress) {
+    progress->Stop();
+    log.sinks() = original_sinks;
+    census.reset();
+  }
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
   g_run_state.store(nullptr);
@@ -189,6 +323,7 @@ int RunCommand(const RunConfig& config, spdlog::logger& log) {
     if (!flushed.ok()) log.warn("state flush failed: {}", flushed.message());
   }
   summary.skipped = walker.skipped();
+  summary.excluded = walker.excluded();
   summary.unchanged += walker.unchanged();
   summary.finished_at = FormatUtc(std::chrono::system_clock::now(), false);
   summary.seconds = std::chrono::duration<double>(
@@ -211,6 +346,34 @@ int RunCommand(const RunConfig& config, spdlog::logger& log) {
   }
   log.error("{}", status.message());
   return kExitFailure;
+}
+
+}  // namespace
+
+int RunCommand(const RunConfig& config, spdlog::logger& log) {
+  auto started = std::chrono::steady_clock::now();
+  RunSummary summary;
+  int exit_code = RunOnce(config, log, summary);
+  // A run that found the state busy did nothing: the holder writes the
+  // metrics when it ends.
+  if (config.metrics_file.empty() || exit_code == kExitStateBusy) return exit_code;
+  summary.status = exit_code == kExitOk ? "ok"
+                   : exit_code == kExitInterrupted || exit_code == kExitTerminated
+                       ? "stopped"
+                       : "failed";
+  if (summary.seconds == 0) {
+    summary.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  }
+  double now = std::chrono::duration<double>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  Status written = WriteRunMetrics(config.metrics_file, summary, now);
+  if (!written.ok()) {
+    log.error("{}", written.message());
+    if (exit_code == kExitOk) exit_code = kExitFailure;
+  }
+  return exit_code;
 }
 
 }  // namespace ingest

@@ -12,7 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "stages/emit/compression.h"
+#include "stages/emit/dolma_writer.h"
+
 namespace ingest {
+
+// Whether the live progress line is drawn on stderr (commands/progress.h).
+enum class ProgressMode : uint8_t { kAuto, kOn, kOff };
 
 struct RunConfig {
   std::vector<std::string> inputs;
@@ -26,6 +32,20 @@ struct RunConfig {
   uint64_t chunk_bytes = 256ull << 20;
   bool rescan = false;       // read every file, whatever the index says
   bool trust_names = false;  // skip indexed paths without a stat
+  // An INPUT of "-" stands for the paths listed on stdin, one per line or,
+  // with null_separated, NUL-separated.
+  bool null_separated = false;
+  std::vector<std::string> include;  // globs (stages/read/path_filter.h)
+  std::vector<std::string> exclude;
+  Compression compression = Compression::kNone;  // of article chunks
+  RecordSchema schema = RecordSchema::kNative;
+  std::string dolma_source = "naver-news";  // Dolma's `source` field
+  ProgressMode progress = ProgressMode::kAuto;
+  std::string metrics_file;  // Prometheus textfile; empty: none
+  // Logging, applied by the CLI before the run starts.
+  std::string log_level = "info";
+  std::string log_file;
+  bool quiet = false;
 };
 
 int RunCommand(const RunConfig& config, spdlog::logger& log);

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "commands/exit_codes.h"
@@ -16,6 +17,7 @@
 #include "commands/plan_command.h"
 #include "commands/reduce_command.h"
 #include "commands/run_command.h"
+#include "commands/run_config.h"
 #include "pipeline/logging.h"
 #include "stages/parse/dates.h"
 
@@ -49,45 +51,11 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", quiet,
                "log errors only: silent on success, for cron (overrides --log-level)");
 
-  ingest::RunConfig run;
-  std::string revisions = "skip";
-  std::string tz = "+09:00";
-  CLI::App* run_command = app.add_subcommand(
-      "run", "Ingest INPUT files and directories: emit new articles, record "
-             "duplicates and quarantined files, remember keys in the state");
-  run_command->add_option("INPUT", run.inputs,
-                          "article files, or directories walked for *.txt files")
-      ->required();
-  run_command->add_option("--state", run.state_dir, "dedup state directory (RocksDB)")
-      ->capture_default_str();
-  run_command->add_option("--out", run.out_dir,
-                          "output directory, or - for articles on stdout and no files")
-      ->capture_default_str();
-  run_command->add_option("--threads", run.threads, "worker threads (default: all cores)")
-      ->check(CLI::Range(1, 1024));
-  run_command->add_option("--revisions", revisions,
-                          "skip: count a known key with a new hash; emit: also emit it")
-      ->check(CLI::IsMember({"skip", "emit"}))
-      ->capture_default_str();
-  run_command->add_option("--tz", tz, "zone of naive dates, as ±HH:MM")
-      ->capture_default_str();
-  run_command->add_option("--max-file-size", run.max_file_size,
-                          "larger files are quarantined as too_large (bytes)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  run_command->add_option("--chunk-records", run.chunk_records,
-                          "records per output chunk (a commit point)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-
-  CLI::Option* rescan = run_command->add_flag(
-      "--rescan", run.rescan,
-      "read every file, even those an earlier run processed and that are unchanged");
-  run_command
-      ->add_flag("--trust-names", run.trust_names,
-                 "skip every path an earlier run processed, without even a stat "
-                 "(for dumps whose files are written once)")
-      ->excludes(rescan);
+  // `run` and `config` share every run option (commands/run_config.h).
+  ingest::RunCommandLine run_line;
+  CLI::App* run_command = ingest::AddRunCommand(app, &run_line);
+  ingest::RunCommandLine config_line;
+  CLI::App* config_command = ingest::AddConfigCommand(app, &config_line);
 
   ingest::PlanConfig plan;
   CLI::App* plan_command = ingest::AddPlanCommand(app, &plan);
@@ -103,6 +71,25 @@ int main(int argc, char** argv) {
     return code == 0 ? ingest::kExitOk : ingest::kExitUsage;
   }
 
+  // defaults < --config file < command line; this also sets a run's logging.
+  std::optional<ingest::RunConfig> run;
+  if (run_command->parsed() || config_command->parsed()) {
+    bool is_run = run_command->parsed();
+    auto resolved = ingest::ResolveRunConfig(is_run ? run_line : config_line, app, is_run);
+    if (!resolved.ok()) {
+      std::fprintf(stderr, "crawl-ingest %s: %s\nRun with --help for more information.\n",
+                   is_run ? "run" : "config", resolved.status().message().c_str());
+      return ingest::kExitUsage;
+    }
+    if (!is_run) {
+      std::fputs(ingest::RunConfigToYaml(*resolved).c_str(), stdout);
+      return ingest::kExitOk;
+    }
+    run = std::move(resolved).value();
+    log_level = run->log_level;
+    log_file = run->log_file;
+    quiet = run->quiet;
+  }
   if (const char* env_level = std::getenv("SPDLOG_LEVEL");
       env_level && app.get_option("--log-level")->count() == 0) {
     log_level = env_level;
@@ -117,19 +104,7 @@ int main(int argc, char** argv) {
   }
   spdlog::set_default_logger(*logger);
 
-  if (run_command->parsed()) {
-    std::optional<int> offset = ingest::ParseUtcOffset(tz);
-    if (!offset || tz == "Z" || tz == "z") {
-      std::fprintf(stderr,
-                   "crawl-ingest run: --tz: '%s' is not an offset like +09:00\n"
-                   "Run with --help for more information.\n",
-                   tz.c_str());
-      return ingest::kExitUsage;
-    }
-    run.default_offset_minutes = *offset;
-    run.emit_revisions = revisions == "emit";
-    return ingest::RunCommand(run, **logger);
-  }
+  if (run_command->parsed()) return ingest::RunCommand(*run, **logger);
   if (plan_command->parsed()) return ingest::PlanCommand(plan, **logger);
   if (map_command->parsed()) return ingest::MapCommand(map, **logger);
   if (reduce_command->parsed()) return ingest::ReduceCommand(reduce, **logger);

@@ -87,6 +87,12 @@ Status EmitStage::ProcessBatch(Batch& batch,
     INGEST_RETURN_IF_ERROR(EmitOne(batch.articles[i],
                                    dispositions[i] == Disposition::kContinue, state));
   }
+  if (options_.live != nullptr) {
+    uint64_t bytes = 0;
+    for (const Article& article : batch.articles) bytes += article.bytes_read;
+    options_.live->files.fetch_add(batch.articles.size(), std::memory_order_relaxed);
+    options_.live->bytes_read.fetch_add(bytes, std::memory_order_relaxed);
+  }
   // Records were queued by reference into the batch's articles: write them
   // (one writev) before the batch is recycled.
   return static_cast<EmitState*>(state)->articles->Flush();

@@ -14,6 +14,7 @@
 
 #include <spdlog/logger.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -23,6 +24,13 @@
 #include "stages/emit/run_summary.h"
 
 namespace ingest {
+
+// Figures a progress display samples while the run goes, uncommitted work
+// included. Written by the emit worker once per batch; read by any thread.
+struct LiveCounters {
+  std::atomic<uint64_t> files{0};       // article files that reached emit
+  std::atomic<uint64_t> bytes_read{0};
+};
 
 struct EmitOptions {
   std::string out_dir;      // has articles/, quarantine/, duplicates/
@@ -36,6 +44,7 @@ struct EmitOptions {
   // The layout the render stage gave article records (where an emitted
   // revision's number goes).
   RecordSchema schema = RecordSchema::kNative;
+  LiveCounters* live = nullptr;  // optional; must outlive the stage
 };
 
 // State key of the manifest entry for the chunk published at `final_path`.

@@ -19,6 +19,7 @@ void RunSummary::Add(const RunSummary& other) {
   revisions += other.revisions;
   for (size_t i = 0; i < quarantined.size(); ++i) quarantined[i] += other.quarantined[i];
   skipped += other.skipped;
+  excluded += other.excluded;
   unchanged += other.unchanged;
   bytes_read += other.bytes_read;
 }
@@ -46,18 +47,18 @@ std::string RunSummary::ToJson() const {
     out += fmt::format(":{}", quarantined[i]);
   }
   out += fmt::format(
-      "}},\"quarantined_total\":{},\"skipped\":{},\"unchanged\":{},\"bytes_read\":{},"
-      "\"seconds\":{:.3f}}}\n",
-      quarantined_total(), skipped, unchanged, bytes_read, seconds);
+      "}},\"quarantined_total\":{},\"skipped\":{},\"excluded\":{},\"unchanged\":{},"
+      "\"bytes_read\":{},\"seconds\":{:.3f}}}\n",
+      quarantined_total(), skipped, excluded, unchanged, bytes_read, seconds);
   return out;
 }
 
 std::string RunSummary::ToLogLine() const {
   std::string line = fmt::format(
       "run {} run_id={} files={} emitted={} duplicates={} revisions={} "
-      "quarantined={} skipped={} unchanged={} bytes_read={} seconds={:.3f}",
+      "quarantined={} skipped={} excluded={} unchanged={} bytes_read={} seconds={:.3f}",
       status == "ok" ? "finished" : status, run_id, files, emitted, duplicates,
-      revisions, quarantined_total(), skipped, unchanged, bytes_read, seconds);
+      revisions, quarantined_total(), skipped, excluded, unchanged, bytes_read, seconds);
   for (int i = 1; i < kQuarantineReasonCount; ++i) {
     if (quarantined[i] == 0) continue;
     line += fmt::format(" {}={}", QuarantineReasonName(static_cast<QuarantineReason>(i)),

@@ -26,6 +26,7 @@ struct RunSummary {
   uint64_t revisions = 0;
   std::array<uint64_t, kQuarantineReasonCount> quarantined{};
   uint64_t skipped = 0;
+  uint64_t excluded = 0;   // article files left out by --include/--exclude
   uint64_t unchanged = 0;  // processed by an earlier run, not read again
   uint64_t bytes_read = 0;
   double seconds = 0;

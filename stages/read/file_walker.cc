@@ -155,6 +155,10 @@ Result<bool> FileWalker::Visit(const Level& level, const Entry& entry,
       ++excluded_;
       return false;
     }
+    if (!options_.open_archives) {
+      ++archives_passed_;
+      return false;
+    }
     return StartArchive(source, path, article);
   }
   if (!IsArticleFileName(entry.name) && !level.source_prefix.empty()) {

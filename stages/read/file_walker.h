@@ -39,6 +39,9 @@ struct WalkOptions {
   // Where archives read to the end are reported for the file index; may be
   // null. Must outlive the walker.
   CompletedArchives* completed_archives = nullptr;
+  // False: archives are counted (archives_passed()) but not opened, for a
+  // listing that only counts files.
+  bool open_archives = true;
 };
 
 class FileWalker : public ArticleSource {
@@ -63,6 +66,8 @@ class FileWalker : public ArticleSource {
   uint64_t excluded() const { return excluded_.load(std::memory_order_relaxed); }
   // Articles produced so far.
   uint64_t produced() const { return produced_.load(std::memory_order_relaxed); }
+  // Archives not opened because options.open_archives is false.
+  uint64_t archives_passed() const { return archives_passed_.load(std::memory_order_relaxed); }
   // Compressed bytes of archives consumed so far.
   uint64_t archive_bytes() const { return archive_bytes_.load(std::memory_order_relaxed); }
 
@@ -108,6 +113,7 @@ class FileWalker : public ArticleSource {
   std::atomic<uint64_t> excluded_{0};
   std::atomic<uint64_t> produced_{0};
   std::atomic<uint64_t> archive_bytes_{0};
+  std::atomic<uint64_t> archives_passed_{0};
 };
 
 // True when `name` ends in ".txt".
