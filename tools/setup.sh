@@ -8,7 +8,12 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config python3 libssl-dev libsimdjson-dev
           libyaml-cpp-dev librocksdb-dev libspdlog-dev libfmt-dev libgtest-dev
-          libcli11-dev clang libclang-rt-14-dev)
+          libcli11-dev clang libclang-rt-14-dev
+          libarchive-dev libzstd-dev zlib1g-dev
+          # tests only: tar/zstd/gzip build and unpack archives and chunks,
+          # script(1) gives the progress test a pseudo-terminal, promtool
+          # (prometheus) checks the metrics file
+          tar zstd gzip bsdutils prometheus)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
