@@ -22,26 +22,28 @@ namespace ingest {
 
 namespace {
 
-// The task's share of the manifest, in manifest order.
+// The task's share of the manifest, in manifest order, streamed.
 class ManifestSource : public ArticleSource {
  public:
-  ManifestSource(const RunPlan& plan, uint64_t begin, uint64_t end)
-      : plan_(plan), next_(begin), end_(end) {}
+  ManifestSource(ManifestReader* reader, uint64_t begin, uint64_t end)
+      : reader_(reader), next_(begin), end_(end) {}
   Result<bool> Next(Article* article) override {
     if (next_ == end_) return false;
-    const ManifestEntry& entry = plan_.entries[next_];
-    article->source = entry.source;
-    article->path = entry.path;
+    INGEST_ASSIGN_OR_RETURN(bool more, reader_->Next(&entry_));
+    if (!more) return Status::Corruption("map: manifest shorter than its plan");
+    article->source = std::move(entry_.source);
+    article->path = std::move(entry_.path);
     article->file_index = next_;
-    if (entry.reason != QuarantineReason::kNone) {
-      article->Quarantine(entry.reason, entry.detail);
+    if (entry_.reason != QuarantineReason::kNone) {
+      article->Quarantine(entry_.reason, std::move(entry_.detail));
     }
     ++next_;
     return true;
   }
 
  private:
-  const RunPlan& plan_;
+  ManifestReader* const reader_;
+  ManifestEntry entry_;
   uint64_t next_, end_;
 };
 
@@ -132,7 +134,10 @@ int MapCommand(const MapConfig& config, spdlog::logger& log) {
   options.workers = workers;
   Runner runner({&read, &parse, &verify, &render, &spill_stage}, &nothing, options,
                 &run_state, &log);
-  ManifestSource source(plan, begin, end);
+  Result<std::unique_ptr<ManifestReader>> reader = ManifestReader::Open(
+      layout.manifest_file(plan.run_id), layout.manifest_index(plan.run_id), begin);
+  if (!reader.ok()) return Fail(log, reader.status());
+  ManifestSource source(reader->get(), begin, end);
   Status status = runner.Run(source);
   if (status.ok()) status = spill.Finish();
   if (status.ok()) status = quarantine.Seal();

@@ -13,6 +13,7 @@
 #include "stages/dedup/state_db.h"
 #include "stages/emit/chunk_file.h"
 #include "stages/emit/ndjson_writer.h"
+#include "pipeline/test_hooks.h"
 #include "stages/parse/dates.h"
 #include "stages/read/file_index.h"
 #include "stages/read/file_walker.h"
@@ -24,6 +25,8 @@ namespace {
 constexpr std::string_view kCurrentRunKey = "m/current_run";
 constexpr std::string_view kPartitionsKey = "m/partitions";
 constexpr std::string_view kLastRunKey = "m/last_run_millis";
+// A run whose plan is durable but whose files the index may not all know.
+constexpr std::string_view kPlanningKey = "m/planning_run";
 
 FileStamp StampOf(const struct stat& info) {
   return FileStamp{static_cast<uint64_t>(info.st_size),
@@ -48,10 +51,37 @@ std::string PlanJson(const RunPlan& plan) {
   std::string out = "{\"run_id\":";
   AppendJsonString(plan.run_id, &out);
   out += fmt::format(",\"maps\":{},\"partitions\":{},\"files\":{},\"out\":", plan.maps,
-                     plan.partitions, plan.entries.size());
+                     plan.partitions, plan.files);
   AppendJsonString(plan.out_dir, &out);
   out += "}\n";
   return out;
+}
+
+// Finishes the planning of `run`: every file of its manifest goes into the
+// file index (so no later run plans it again), in batches that bound
+// memory; the last batch makes the run current. Idempotent.
+Status RollForwardPlan(StateDb* state, const WorkLayout& layout, const std::string& run) {
+  INGEST_ASSIGN_OR_RETURN(std::unique_ptr<ManifestReader> reader,
+                          ManifestReader::Open(layout.manifest_file(run),
+                                               layout.manifest_index(run), 0));
+  constexpr size_t kBatchEntries = 100000;
+  auto transaction = state->NewTransaction();
+  size_t in_batch = 0;
+  ManifestEntry entry;
+  for (;;) {
+    INGEST_ASSIGN_OR_RETURN(bool more, reader->Next(&entry));
+    if (!more) break;
+    transaction->Put(FileIndexKey(entry.source), EncodeFileStamp(entry.stamp));
+    if (++in_batch == kBatchEntries) {
+      INGEST_RETURN_IF_ERROR(state->Commit(*transaction));
+      transaction = state->NewTransaction();
+      in_batch = 0;
+    }
+  }
+  transaction->Put(kCurrentRunKey, run);
+  transaction->Delete(kPlanningKey);
+  INGEST_RETURN_IF_ERROR(state->Commit(*transaction));
+  return WriteFileAtomically(CurrentRunFile(layout), run + "\n");
 }
 
 int Fail(spdlog::logger& log, const Status& status) {
@@ -131,6 +161,15 @@ int PlanCommand(const PlanConfig& config, spdlog::logger& log) {
     partitions = existing;
   }
 
+  // A plan cut short after it became durable is finished first.
+  Result<std::optional<std::string>> planning = state->Get(kPlanningKey);
+  if (!planning.ok()) return Fail(log, planning.status());
+  if (*planning) {
+    log.info("plan: finishing the planning of run {}", **planning);
+    Status rolled = RollForwardPlan(state.get(), layout, **planning);
+    if (!rolled.ok()) return Fail(log, rolled);
+  }
+
   // The fence: run R+1 never starts while run R is unfinished.
   Result<std::optional<std::string>> current = state->Get(kCurrentRunKey);
   if (!current.ok()) return Fail(log, current.status());
@@ -159,7 +198,19 @@ int PlanCommand(const PlanConfig& config, spdlog::logger& log) {
   std::string out_dir = std::filesystem::absolute(config.out_dir).lexically_normal().string();
   if (out_dir.size() > 1 && out_dir.back() == '/') out_dir.pop_back();
   plan.out_dir = out_dir;
+  Result<std::pair<std::string, int64_t>> run_id = NextRunId(state.get());
+  if (!run_id.ok()) return Fail(log, run_id.status());
+  plan.run_id = run_id->first;
+  std::filesystem::create_directories(layout.run_dir(plan.run_id), error);
+  if (error) {
+    log.error("plan: cannot create {}: {}", layout.run_dir(plan.run_id), error.message());
+    return kExitFailure;
+  }
 
+  // The manifest is streamed to disk as the walk goes: memory stays flat
+  // whatever the number of files.
+  ManifestWriter manifest(layout.manifest_file(plan.run_id),
+                          layout.manifest_index(plan.run_id));
   std::unique_ptr<FileIndexCursor> index;
   if (!config.rescan) index = std::make_unique<FileIndexCursor>(state.get());
   FileWalker walker(config.inputs, index.get(), /*trust_names=*/false);
@@ -170,17 +221,17 @@ int PlanCommand(const PlanConfig& config, spdlog::logger& log) {
     if (!next.ok()) return Fail(log, next.status());
     if (!*next) break;
     ManifestEntry entry;
-    entry.source = article.source;
-    entry.path = article.path;
+    entry.source = std::move(article.source);
+    entry.path = std::move(article.path);
     if (article.outcome == Outcome::kQuarantined) {
       // The walk could not even use it (a broken symlink, a FIFO):
       // recorded now, reported by the map task that gets it.
       entry.reason = article.reason;
-      entry.detail = article.detail;
+      entry.detail = std::move(article.detail);
       entry.stamp = FileStamp::Unreadable();
     } else {
       struct stat info;
-      entry.stamp = stat(article.path.c_str(), &info) == 0 && S_ISREG(info.st_mode)
+      entry.stamp = stat(entry.path.c_str(), &info) == 0 && S_ISREG(info.st_mode)
                         ? StampOf(info)
                         : FileStamp::Unreadable();
       if (article.known_stamp && *article.known_stamp == entry.stamp &&
@@ -189,42 +240,36 @@ int PlanCommand(const PlanConfig& config, spdlog::logger& log) {
         continue;
       }
     }
-    plan.entries.push_back(std::move(entry));
+    Status added = manifest.Add(entry);
+    if (!added.ok()) return Fail(log, added);
   }
   plan.skipped = walker.skipped();
   plan.unchanged += walker.unchanged();
-  if (plan.entries.empty()) {
+  plan.files = manifest.count();
+  if (plan.files == 0) {
+    std::filesystem::remove_all(layout.run_dir(plan.run_id), error);
     log.info("plan: nothing new in {} (unchanged={} skipped={})",
              fmt::join(config.inputs, ","), plan.unchanged, plan.skipped);
     return kExitOk;
   }
 
-  Result<std::pair<std::string, int64_t>> run_id = NextRunId(state.get());
-  if (!run_id.ok()) return Fail(log, run_id.status());
-  plan.run_id = run_id->first;
-  std::filesystem::create_directories(layout.run_dir(plan.run_id), error);
-  if (error) {
-    log.error("plan: cannot create {}: {}", layout.run_dir(plan.run_id), error.message());
-    return kExitFailure;
-  }
-  // The plan is durable before the planner state names it: a crash in
-  // between leaves an orphan folder that no task will ever read.
-  Status written = WriteFileAtomically(layout.plan_file(plan.run_id), plan.Encode());
+  // Durable plan first, then the state names it "planning", then the file
+  // index learns the run's files in bounded batches, then the run becomes
+  // current. A crash anywhere is rolled forward by the next plan.
+  Status written = manifest.Finish();
+  if (written.ok()) written = WriteFileAtomically(layout.plan_file(plan.run_id), plan.Encode());
   if (written.ok()) written = WriteFileAtomically(layout.plan_json(plan.run_id), PlanJson(plan));
   if (!written.ok()) return Fail(log, written);
-
   auto transaction = state->NewTransaction();
-  for (const ManifestEntry& entry : plan.entries) {
-    transaction->Put(FileIndexKey(entry.source), EncodeFileStamp(entry.stamp));
-  }
   transaction->Put(kLastRunKey, std::to_string(run_id->second));
-  transaction->Put(kCurrentRunKey, plan.run_id);
   transaction->Put(kPartitionsKey, std::to_string(plan.partitions));
+  transaction->Put(kPlanningKey, plan.run_id);
   Status committed = state->Commit(*transaction);
-  if (committed.ok()) committed = WriteFileAtomically(CurrentRunFile(layout), plan.run_id + "\n");
+  TestHook("plan.planning");
+  if (committed.ok()) committed = RollForwardPlan(state.get(), layout, plan.run_id);
   if (!committed.ok()) return Fail(log, committed);
   log.info("plan: run {} files={} maps={} partitions={} unchanged={} skipped={} work={} out={}",
-           plan.run_id, plan.entries.size(), plan.maps, plan.partitions, plan.unchanged,
+           plan.run_id, plan.files, plan.maps, plan.partitions, plan.unchanged,
            plan.skipped, layout.dir(), plan.out_dir);
   std::printf("%s\n", plan.run_id.c_str());
   std::fflush(stdout);

@@ -90,15 +90,7 @@ std::string RunPlan::Encode() const {
   PutVarint(unchanged, &out);
   PutVarint(inputs.size(), &out);
   for (const std::string& input : inputs) PutString(input, &out);
-  PutVarint(entries.size(), &out);
-  for (const ManifestEntry& entry : entries) {
-    PutString(entry.source, &out);
-    PutString(entry.path, &out);
-    PutVarint(entry.stamp.size, &out);
-    PutVarint(static_cast<uint64_t>(entry.stamp.mtime_ns), &out);
-    PutVarint(static_cast<uint64_t>(entry.reason), &out);
-    PutString(entry.detail, &out);
-  }
+  PutVarint(files, &out);
   return out;
 }
 
@@ -109,7 +101,7 @@ Result<RunPlan> RunPlan::Decode(std::string_view in) {
   }
   in.remove_prefix(kPlanMagic.size());
   RunPlan plan;
-  uint64_t revisions = 0, offset = 0, inputs = 0, entries = 0;
+  uint64_t revisions = 0, offset = 0, inputs = 0;
   if (!GetString(&in, &plan.run_id) || !GetString(&in, &plan.started_at) ||
       !GetString(&in, &plan.out_dir) ||
       !GetVarints(&in, &plan.maps, &plan.partitions, &revisions, &offset,
@@ -124,24 +116,13 @@ Result<RunPlan> RunPlan::Decode(std::string_view in) {
   for (std::string& input : plan.inputs) {
     if (!GetString(&in, &input)) return corrupt();
   }
-  if (!GetVarint(&in, &entries) || entries > in.size()) return corrupt();
-  plan.entries.resize(entries);
-  for (ManifestEntry& entry : plan.entries) {
-    uint64_t mtime = 0, reason = 0;
-    if (!GetString(&in, &entry.source) || !GetString(&in, &entry.path) ||
-        !GetVarints(&in, &entry.stamp.size, &mtime, &reason) ||
-        reason >= kQuarantineReasonCount || !GetString(&in, &entry.detail)) {
-      return corrupt();
-    }
-    entry.stamp.mtime_ns = static_cast<int64_t>(mtime);
-    entry.reason = static_cast<QuarantineReason>(reason);
-  }
+  if (!GetVarint(&in, &plan.files)) return corrupt();
   if (!in.empty() || plan.maps == 0 || plan.partitions == 0) return corrupt();
   return plan;
 }
 
 void RunPlan::MapShare(uint32_t task, uint64_t* begin, uint64_t* end) const {
-  auto n = static_cast<unsigned __int128>(entries.size());
+  auto n = static_cast<unsigned __int128>(files);
   *begin = static_cast<uint64_t>(n * task / maps);
   *end = static_cast<uint64_t>(n * (task + 1) / maps);
 }
@@ -154,6 +135,12 @@ std::string WorkLayout::plan_file(std::string_view run) const {
 }
 std::string WorkLayout::plan_json(std::string_view run) const {
   return run_dir(run) + "/plan.json";
+}
+std::string WorkLayout::manifest_file(std::string_view run) const {
+  return run_dir(run) + "/manifest.bin";
+}
+std::string WorkLayout::manifest_index(std::string_view run) const {
+  return run_dir(run) + "/manifest.idx";
 }
 std::string WorkLayout::spill_file(std::string_view run, uint32_t task) const {
   return fmt::format("{}/map-{:05d}.spill", run_dir(run), task);
@@ -175,6 +162,131 @@ std::string WorkLayout::finished_marker(std::string_view run) const {
 }
 std::string WorkLayout::partition_state(uint32_t partition) const {
   return fmt::format("{}/partitions/{:05d}", work_, partition);
+}
+
+ManifestWriter::ManifestWriter(std::string manifest_path, std::string index_path)
+    : paths_{std::move(manifest_path), std::move(index_path)} {
+  for (int i = 0; i < 2; ++i) temps_[i] = paths_[i] + ".tmp";
+}
+
+ManifestWriter::~ManifestWriter() {
+  for (int i = 0; i < 2; ++i) {
+    if (fds_[i] >= 0) close(fds_[i]);
+    if (!finished_) unlink(temps_[i].c_str());
+  }
+}
+
+Status ManifestWriter::Add(const ManifestEntry& entry) {
+  std::string& record = buffers_[0];
+  size_t start = record.size();
+  std::string body;
+  PutString(entry.source, &body);
+  PutString(entry.path, &body);
+  PutVarint(entry.stamp.size, &body);
+  PutVarint(static_cast<uint64_t>(entry.stamp.mtime_ns), &body);
+  PutVarint(static_cast<uint64_t>(entry.reason), &body);
+  PutString(entry.detail, &body);
+  PutString(body, &record);
+  char offset_bytes[8];
+  std::memcpy(offset_bytes, &offset_, 8);
+  buffers_[1].append(offset_bytes, 8);
+  offset_ += record.size() - start;
+  ++count_;
+  if (record.size() >= (1u << 20)) return Flush();
+  return Status::OK();
+}
+
+Status ManifestWriter::Flush() {
+  for (int i = 0; i < 2; ++i) {
+    if (fds_[i] < 0) {
+      fds_[i] = open(temps_[i].c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (fds_[i] < 0) return Status::FromErrno("plan: create", temps_[i], errno);
+    }
+    std::string_view bytes = buffers_[i];
+    while (!bytes.empty()) {
+      ssize_t n = write(fds_[i], bytes.data(), bytes.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return Status::FromErrno("plan: write", temps_[i], errno);
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+    buffers_[i].clear();
+  }
+  return Status::OK();
+}
+
+Status ManifestWriter::Finish() {
+  INGEST_RETURN_IF_ERROR(Flush());
+  for (int i = 0; i < 2; ++i) {
+    if (fsync(fds_[i]) != 0) return Status::FromErrno("plan: fsync", temps_[i], errno);
+    close(fds_[i]);
+    fds_[i] = -1;
+    if (std::rename(temps_[i].c_str(), paths_[i].c_str()) != 0) {
+      return Status::FromErrno("plan: rename", temps_[i], errno);
+    }
+  }
+  finished_ = true;
+  return Status::OK();
+}
+
+Result<std::unique_ptr<ManifestReader>> ManifestReader::Open(const std::string& manifest_path,
+                                                             const std::string& index_path,
+                                                             uint64_t begin) {
+  std::unique_ptr<ManifestReader> reader(new ManifestReader());
+  reader->path_ = manifest_path;
+  uint64_t offset = 0;
+  int fd = open(index_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::FromErrno("map: open manifest index", index_path, errno);
+  char offset_bytes[8];
+  ssize_t got = pread(fd, offset_bytes, 8, static_cast<off_t>(begin * 8));
+  close(fd);
+  if (got == 8) {
+    std::memcpy(&offset, offset_bytes, 8);
+  } else if (got == 0) {
+    offset = ~0ull;  // begin is the end: nothing to read
+  } else {
+    return Status::Corruption("map: truncated manifest index: " + index_path);
+  }
+  reader->file_ = std::fopen(manifest_path.c_str(), "rbe");
+  if (reader->file_ == nullptr) return Status::FromErrno("map: open manifest", manifest_path, errno);
+  if (offset == ~0ull) {
+    std::fseek(reader->file_, 0, SEEK_END);
+  } else if (std::fseek(reader->file_, static_cast<long>(offset), SEEK_SET) != 0) {
+    return Status::FromErrno("map: seek manifest", manifest_path, errno);
+  }
+  return reader;
+}
+
+ManifestReader::~ManifestReader() {
+  if (file_ != nullptr) std::fclose(file_);
+}
+
+Result<bool> ManifestReader::Next(ManifestEntry* entry) {
+  uint64_t size = 0;
+  int shift = 0;
+  for (;; shift += 7) {
+    int c = std::getc(file_);
+    if (c == EOF) {
+      if (shift == 0 && !std::ferror(file_)) return false;
+      return Status::Corruption("map: truncated manifest: " + path_);
+    }
+    size |= static_cast<uint64_t>(c & 0x7F) << shift;
+    if ((c & 0x80) == 0) break;
+    if (shift > 56) return Status::Corruption("map: corrupt manifest: " + path_);
+  }
+  record_.resize(size);
+  if (size > 0 && std::fread(record_.data(), 1, size, file_) != size) {
+    return Status::Corruption("map: truncated manifest: " + path_);
+  }
+  std::string_view in(record_);
+  uint64_t mtime = 0, reason = 0;
+  if (!GetString(&in, &entry->source) || !GetString(&in, &entry->path) ||
+      !GetVarints(&in, &entry->stamp.size, &mtime, &reason) ||
+      reason >= kQuarantineReasonCount || !GetString(&in, &entry->detail) || !in.empty()) {
+    return Status::Corruption("map: corrupt manifest entry: " + path_);
+  }
+  entry->stamp.mtime_ns = static_cast<int64_t>(mtime);
+  entry->reason = static_cast<QuarantineReason>(reason);
+  return true;
 }
 
 std::string MapOutputName(std::string_view run, uint32_t task) {

@@ -10,6 +10,8 @@
 #define INGEST_STAGES_SHUFFLE_SHUFFLE_FORMAT_H_
 
 #include <cstdint>
+#include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,13 +55,56 @@ struct RunPlan {
   uint64_t skipped = 0;    // non-article files the walk passed over
   uint64_t unchanged = 0;  // files an earlier run already processed
   std::vector<std::string> inputs;
-  std::vector<ManifestEntry> entries;  // index = position in the run
+  uint64_t files = 0;  // manifest entries (they live in their own file)
 
   std::string Encode() const;
   static Result<RunPlan> Decode(std::string_view encoded);
   // The entries map task `task` of `maps` handles: a contiguous range
   // [begin, end) of the manifest, so each spill is sorted by file index.
   void MapShare(uint32_t task, uint64_t* begin, uint64_t* end) const;
+};
+
+// The manifest of a run, streamed: entries in position order in one file,
+// and beside it an index of 8-byte offsets (one per entry), so a map task
+// reads only its own range and neither side holds the whole manifest in
+// memory (10^9 files make about 110 GB of manifest). Both files are
+// written to temp names and published by Finish() (fsync, rename); a
+// writer destroyed unfinished removes its temp files. Used by one thread.
+class ManifestWriter {
+ public:
+  ManifestWriter(std::string manifest_path, std::string index_path);
+  ~ManifestWriter();
+  ManifestWriter(const ManifestWriter&) = delete;
+  ManifestWriter& operator=(const ManifestWriter&) = delete;
+  Status Add(const ManifestEntry& entry);
+  Status Finish();
+  uint64_t count() const { return count_; }
+
+ private:
+  Status Flush();
+  std::string paths_[2], temps_[2];
+  int fds_[2] = {-1, -1};
+  std::string buffers_[2];
+  uint64_t offset_ = 0, count_ = 0;
+  bool finished_ = false;
+};
+
+// Reads entries [begin, ...) of a published manifest, in order. Used by
+// one thread.
+class ManifestReader {
+ public:
+  static Result<std::unique_ptr<ManifestReader>> Open(const std::string& manifest_path,
+                                                      const std::string& index_path,
+                                                      uint64_t begin);
+  ~ManifestReader();
+  // The next entry; false at the end of the manifest.
+  Result<bool> Next(ManifestEntry* entry);
+
+ private:
+  ManifestReader() = default;
+  std::string path_;
+  std::FILE* file_ = nullptr;
+  std::string record_;
 };
 
 // Paths of a work directory (doc/cluster.md, "layout").
@@ -71,6 +116,8 @@ class WorkLayout {
   std::string run_dir(std::string_view run) const;
   std::string plan_file(std::string_view run) const;
   std::string plan_json(std::string_view run) const;
+  std::string manifest_file(std::string_view run) const;
+  std::string manifest_index(std::string_view run) const;
   std::string spill_file(std::string_view run, uint32_t task) const;
   std::string map_summary(std::string_view run, uint32_t task) const;
   std::string map_marker(std::string_view run, uint32_t task) const;

@@ -214,6 +214,22 @@ TEST_F(ShardTest, NextRunWaitsUntilTheLastOneFinishes) {
   EXPECT_EQ(grown.exit_code, 2) << grown.err;
 }
 
+TEST_F(ShardTest, PlanKilledBeforeItBecameCurrentIsFinishedByTheNextPlan) {
+  std::vector<std::string> args = {"plan", "-q", "--max-file-size", "100000", "--work",
+                                   work_.Join("work"), "--out", work_.Join("sharded"),
+                                   "--maps", "2", "--partitions", "2", "dump"};
+  ProcessResult killed = Ingest(args, {{"CRAWL_INGEST_TEST_HOOK", "plan.planning:kill"}});
+  EXPECT_EQ(killed.signal, 9) << killed.err;
+  // The durable plan is rolled forward and is now the unfinished run.
+  ProcessResult next = Plan(2, 2, {"dump"});
+  EXPECT_EQ(next.exit_code, 75) << next.err;
+  for (uint32_t i = 0; i < 2; ++i) ASSERT_EQ(Task("map", i).exit_code, 0);
+  for (uint32_t p = 0; p < 2; ++p) ASSERT_EQ(Task("reduce", p).exit_code, 0);
+  SingleRun({"dump"});
+  ExpectSameRecords();
+  EXPECT_EQ(Plan(2, 2, {"dump"}).out, "");  // every file is known
+}
+
 TEST_F(ShardTest, TaskIndexComesFromTheArrayEnvironment) {
   ASSERT_EQ(Plan(2, 1, {"dump"}).exit_code, 0);
   ProcessResult slurm = Ingest({"map", "-q", "--work", work_.Join("work")},

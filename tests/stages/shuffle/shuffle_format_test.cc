@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 
 #include "stages/shuffle/merge_source.h"
@@ -55,16 +56,7 @@ RunPlan SamplePlan() {
   plan.skipped = 2;
   plan.unchanged = 5;
   plan.inputs = {"dump", "new\tdump"};
-  for (int i = 0; i < 10; ++i) {
-    ManifestEntry entry;
-    entry.source = "dump/" + std::to_string(i) + ".txt";
-    entry.path = entry.source;
-    entry.stamp = FileStamp{static_cast<uint64_t>(i), -i};
-    plan.entries.push_back(entry);
-  }
-  plan.entries[3].reason = QuarantineReason::kUnreadable;
-  plan.entries[3].detail = "broken symlink";
-  plan.entries[3].path.clear();
+  plan.files = 10;
   return plan;
 }
 
@@ -79,10 +71,7 @@ TEST(RunPlanTest, RoundTripsThroughItsEncoding) {
   EXPECT_TRUE(decoded->emit_revisions);
   EXPECT_EQ(decoded->default_offset_minutes, -330);
   EXPECT_EQ(decoded->inputs, plan.inputs);
-  ASSERT_EQ(decoded->entries.size(), plan.entries.size());
-  EXPECT_EQ(decoded->entries[9].stamp, plan.entries[9].stamp);
-  EXPECT_EQ(decoded->entries[3].reason, QuarantineReason::kUnreadable);
-  EXPECT_EQ(decoded->entries[3].detail, "broken symlink");
+  EXPECT_EQ(decoded->files, 10u);
 }
 
 TEST(RunPlanTest, RejectsATruncatedPlan) {
@@ -105,8 +94,49 @@ TEST(RunPlanTest, MapSharesCoverTheManifestOnceInOrder) {
       EXPECT_LE(begin, end);
       expected_begin = end;
     }
-    EXPECT_EQ(expected_begin, plan.entries.size());
+    EXPECT_EQ(expected_begin, plan.files);
   }
+}
+
+TEST(ManifestTest, ReaderStartsAtAnyEntryAndReadsToTheEnd) {
+  test::TempDir dir;
+  ManifestWriter writer(dir.Join("manifest.bin"), dir.Join("manifest.idx"));
+  for (int i = 0; i < 1000; ++i) {
+    ManifestEntry entry;
+    entry.source = "dump/" + std::to_string(i) + (i % 7 ? ".txt" : "\n\t.txt");
+    entry.path = entry.source;
+    entry.stamp = FileStamp{static_cast<uint64_t>(i), -i};
+    if (i == 3) {
+      entry.reason = QuarantineReason::kUnreadable;
+      entry.detail = "broken symlink";
+    }
+    ASSERT_OK(writer.Add(entry));
+  }
+  ASSERT_OK(writer.Finish());
+  for (uint64_t begin : {0ull, 3ull, 999ull, 1000ull}) {
+    auto reader = ManifestReader::Open(dir.Join("manifest.bin"), dir.Join("manifest.idx"), begin);
+    ASSERT_OK(reader.status());
+    ManifestEntry entry;
+    uint64_t index = begin;
+    for (;;) {
+      Result<bool> next = (*reader)->Next(&entry);
+      ASSERT_OK(next.status());
+      if (!*next) break;
+      EXPECT_EQ(entry.stamp.size, index);
+      EXPECT_EQ(entry.reason, index == 3 ? QuarantineReason::kUnreadable : QuarantineReason::kNone);
+      ++index;
+    }
+    EXPECT_EQ(index, 1000u);
+  }
+}
+
+TEST(ManifestTest, AnUnfinishedWriterLeavesNothing) {
+  test::TempDir dir;
+  {
+    ManifestWriter writer(dir.Join("manifest.bin"), dir.Join("manifest.idx"));
+    ASSERT_OK(writer.Add(ManifestEntry{"a.txt", "a.txt", FileStamp{}, QuarantineReason::kNone, ""}));
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
 
 Article Spilled(int i) {
