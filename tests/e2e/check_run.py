@@ -6,7 +6,7 @@
 
 Every emitted article must equal the manifest's record byte for byte (json.dumps with
 ensure_ascii=False, compact separators, source = P + relative path), in processing order,
-across all chunks of OUT/articles sorted by name; every quarantined file must have exactly
+across all chunks of OUT/articles sorted by name (plain, .ndjson.zst or .ndjson.gz); every quarantined file must have exactly
 one quarantine record with the manifest's reason (and id where the manifest has one);
 every duplicate/revision exactly one duplicates record with the right kind, first_source
 and content_hash; and the run summary's counts must equal the manifest's counts.
@@ -14,8 +14,10 @@ Prints each mismatch on stderr and exits 1 when there is any, 0 otherwise.
 """
 import argparse
 import glob
+import gzip
 import json
 import os
+import subprocess
 import sys
 
 REASONS = ("unreadable", "too_large", "empty_file", "invalid_utf8", "no_front_matter",
@@ -27,11 +29,23 @@ def dumps(value):
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def read_chunk(path):
+    """A chunk's bytes, decompressed: .ndjson, .ndjson.gz (gzip module), .ndjson.zst (zstd -dc)."""
+    if path.endswith(".zst"):
+        return subprocess.run(["zstd", "-dcq", path], check=True, stdout=subprocess.PIPE).stdout
+    if path.endswith(".gz"):
+        with gzip.open(path, "rb") as f:
+            return f.read()
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def read_lines(folder):
     lines = []
-    for path in sorted(glob.glob(os.path.join(folder, "*.ndjson"))):
-        with open(path, "rb") as f:
-            data = f.read()
+    paths = [p for pattern in ("*.ndjson", "*.ndjson.zst", "*.ndjson.gz")
+             for p in glob.glob(os.path.join(folder, pattern))]
+    for path in sorted(paths):
+        data = read_chunk(path)
         if data and not data.endswith(b"\n"):
             lines.append(("<partial line>", path))
         lines.extend((line.decode("utf-8"), path) for line in data.splitlines())
