@@ -1,9 +1,11 @@
 #include "commands/shard_common.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -120,6 +122,14 @@ Status FinishRunIfComplete(const WorkLayout& layout, const RunPlan& plan,
   INGEST_RETURN_IF_ERROR(WriteFileAtomically(
       plan.out_dir + "/runs/" + plan.run_id + ".json", merged.ToJson()));
   INGEST_RETURN_IF_ERROR(WriteFileAtomically(layout.finished_marker(plan.run_id), "done\n"));
+  // Every reduce has its marker, so no task will read the spills again;
+  // at scale they are as large as the input.
+  for (uint32_t task = 0; task < plan.maps; ++task) {
+    std::string spill = layout.spill_file(plan.run_id, task);
+    if (unlink(spill.c_str()) != 0 && errno != ENOENT) {
+      log.warn("cannot remove spill path={} error={}", spill, std::strerror(errno));
+    }
+  }
   log.info("{}", merged.ToLogLine());
   *finished = true;
   return Status::OK();

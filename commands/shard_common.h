@@ -34,8 +34,9 @@ std::string FormatUtcTime(std::chrono::system_clock::time_point time, bool compa
 // When every map and reduce task of `plan` has its completion marker and
 // the run is not yet finished: writes the merged summary to
 // OUT/runs/<run>.json, then the run's FINISHED marker. Sets *finished to
-// whether the run is finished now. Idempotent; safe to race (both writers
-// write the same figures atomically).
+// whether the run is finished now, and removes the run's spill files.
+// Idempotent; safe to race (both writers write the same figures
+// atomically).
 Status FinishRunIfComplete(const WorkLayout& layout, const RunPlan& plan,
                            spdlog::logger& log, bool* finished);
 
