@@ -411,7 +411,9 @@ Status ApplyRunConfigYaml(std::string_view yaml, const std::string& file_name,
     }
     Status parsed = key->parse(value, config);
     if (!parsed.ok()) {
-      YAML::Mark mark = value.Mark().line >= 0 ? value.Mark() : key_node.Mark();
+      // A missing value has no place of its own: point at its key.
+      YAML::Mark mark =
+          !value.IsNull() && value.Mark().line >= 0 ? value.Mark() : key_node.Mark();
       return Status::InvalidArgument(Located(file_name, mark) + name + ": " +
                                      parsed.message());
     }
