@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace ingest {
 
@@ -171,11 +172,18 @@ Result<bool> ChunkReader::NextLine(std::string_view* line, bool* terminated) {
 }
 
 Result<bool> ChunkReader::ReadBlock(size_t max_bytes, std::string* block) {
+  if (!deferred_.ok()) return std::exchange(deferred_, Status::OK());
   size_t start = block->size();
   std::string_view line;
   bool terminated = true;
   while (block->size() - start < max_bytes) {
-    INGEST_ASSIGN_OR_RETURN(bool more, NextLine(&line, &terminated));
+    Result<bool> next = NextLine(&line, &terminated);
+    if (!next.ok()) {
+      if (block->size() == start) return next.status();
+      deferred_ = next.status();
+      break;
+    }
+    bool more = *next;
     if (!more) break;
     block->append(line);
     if (terminated) block->push_back('\n');
@@ -186,9 +194,10 @@ Result<bool> ChunkReader::ReadBlock(size_t max_bytes, std::string* block) {
 Result<std::string> ReadChunkFile(const std::string& path) {
   INGEST_ASSIGN_OR_RETURN(std::unique_ptr<ChunkReader> reader, ChunkReader::Open(path));
   std::string all;
-  INGEST_ASSIGN_OR_RETURN(bool more, reader->ReadBlock(SIZE_MAX, &all));
-  (void)more;
-  return all;
+  while (true) {
+    INGEST_ASSIGN_OR_RETURN(bool more, reader->ReadBlock(SIZE_MAX, &all));
+    if (!more) return all;
+  }
 }
 
 }  // namespace ingest

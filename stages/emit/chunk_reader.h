@@ -38,7 +38,9 @@ class ChunkReader {
   // Appends whole lines, about `max_bytes` of them (at least one line, even
   // a longer one), to *block; every line ends in '\n' except a partial last
   // line of the file. False at the end, with nothing appended. For readers
-  // that hand blocks of lines to worker threads.
+  // that hand blocks of lines to worker threads. An error met after some
+  // lines of the block is returned by the next call, so every line before
+  // the damage is delivered first.
   Result<bool> ReadBlock(size_t max_bytes, std::string* block);
 
   const std::string& path() const { return path_; }
@@ -62,6 +64,7 @@ class ChunkReader {
   std::string data_;         // decompressed bytes; data_[pos_..] not yet returned
   size_t pos_ = 0;
   uint64_t line_number_ = 0;
+  Status deferred_;  // an error ReadBlock holds back until its next call
 };
 
 // True for a published chunk's name: "*.ndjson", "*.ndjson.zst" or

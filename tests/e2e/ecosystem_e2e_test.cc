@@ -174,6 +174,16 @@ TEST_F(EcosystemTest, AnUnchangedArchiveIsSkippedAndAGrownOneReadsOnlyItsNewMemb
       << second.err;
   EXPECT_EQ(Records(Path("o2/articles")), "");
 
+  // Not even opened: garbage of the same size and mtime goes unnoticed.
+  ProcessResult swapped = Shell(
+      "cp -p dump.tar saved.tar && head -c $(stat -c %s dump.tar) /dev/zero > dump.tar && "
+      "touch -r saved.tar dump.tar");
+  ASSERT_EQ(swapped.exit_code, 0) << swapped.err;
+  ProcessResult blind = Run({"--state", "s", "--out", "o2b", "dump.tar"});
+  ASSERT_EQ(blind.exit_code, 0) << blind.err;
+  EXPECT_NE(blind.err.find(" files=0 "), std::string::npos) << blind.err;
+  ASSERT_EQ(Shell("mv saved.tar dump.tar").exit_code, 0);
+
   // The archive grows by one member (a copy of an article: a duplicate).
   ProcessResult appended = Shell(
       "mkdir new && cp dump/mix/dedup/10_original.txt new/zz_copy.txt && "

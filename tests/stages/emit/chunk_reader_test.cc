@@ -124,6 +124,25 @@ TEST_P(ChunkRoundTripTest, ATruncatedChunkIsCorruptionNotFewerLines) {
   EXPECT_NE(whole.status().message().find(path), std::string::npos);
 }
 
+TEST_P(ChunkRoundTripTest, ReadBlockDeliversEveryLineBeforeTheDamageThenTheError) {
+  if (GetParam() == Compression::kNone) GTEST_SKIP() << "plain files show a partial line";
+  test::TempDir dir;
+  std::vector<std::string> lines = SampleLines();
+  std::string path = WriteChunk(dir, GetParam(), lines);
+  fs::resize_file(path, fs::file_size(path) / 2);
+  auto reader = ChunkReader::Open(path);
+  ASSERT_OK(reader.status());
+  std::string block;
+  Result<bool> first = (*reader)->ReadBlock(64 << 20, &block);
+  ASSERT_OK(first.status());
+  EXPECT_TRUE(first.value());
+  EXPECT_GT(block.size(), 1000u);
+  EXPECT_EQ(Joined(lines).substr(0, block.size()), block) << "only good lines, whole";
+  std::string rest;
+  Result<bool> second = (*reader)->ReadBlock(64 << 20, &rest);
+  EXPECT_EQ(second.status().code(), StatusCode::kCorruption);
+}
+
 INSTANTIATE_TEST_SUITE_P(Compressions, ChunkRoundTripTest,
                          ::testing::Values(Compression::kNone, Compression::kZstd,
                                            Compression::kGzip),
