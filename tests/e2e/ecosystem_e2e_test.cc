@@ -176,7 +176,7 @@ TEST_F(EcosystemTest, AnUnchangedArchiveIsSkippedAndAGrownOneReadsOnlyItsNewMemb
 
   // Not even opened: garbage of the same size and mtime goes unnoticed.
   ProcessResult swapped = Shell(
-      "cp -p dump.tar saved.tar && head -c $(stat -c %s dump.tar) /dev/zero > dump.tar && "
+      "cp -p dump.tar saved.tar && tr '\\0' x < /dev/zero | head -c $(stat -c %s dump.tar) > dump.tar && "
       "touch -r saved.tar dump.tar");
   ASSERT_EQ(swapped.exit_code, 0) << swapped.err;
   ProcessResult blind = Run({"--state", "s", "--out", "o2b", "dump.tar"});
