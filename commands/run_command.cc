@@ -249,6 +249,7 @@ int RunOnce(const RunConfig& config, spdlog::logger& log, RunSummary& summary) {
   emit_options.chunk_records = config.chunk_records;
   emit_options.chunk_bytes = config.chunk_bytes;
   emit_options.compression = config.compression;
+  emit_options.compression_level = config.compression_level;
   emit_options.schema = config.schema;
   LiveCounters live;
   emit_options.live = &live;

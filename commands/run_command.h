@@ -38,6 +38,7 @@ struct RunConfig {
   std::vector<std::string> include;  // globs (stages/read/path_filter.h)
   std::vector<std::string> exclude;
   Compression compression = Compression::kNone;  // of article chunks
+  int compression_level = 0;                      // 0: the format's default
   RecordSchema schema = RecordSchema::kNative;
   std::string dolma_source = "naver-news";  // Dolma's `source` field
   ProgressMode progress = ProgressMode::kAuto;

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include <cerrno>
 #include <charconv>
@@ -206,6 +207,16 @@ const std::vector<ConfigKey>& Keys() {
                   out << std::string(CompressionName(config.compression));
                 },
                 Copy(&RunConfig::compression)},
+      ConfigKey{"compress-level", "--compress-level", false,
+                [](const YAML::Node& node, RunConfig* config) -> Status {
+                  INGEST_ASSIGN_OR_RETURN(uint64_t level, NumberOf(node, 0, 19));
+                  config->compression_level = static_cast<int>(level);
+                  return Status::OK();
+                },
+                [](YAML::Emitter& out, const RunConfig& config) {
+                  out << config.compression_level;
+                },
+                Copy(&RunConfig::compression_level)},
       ConfigKey{"schema", "--schema", false,
                 [](const YAML::Node& node, RunConfig* config) -> Status {
                   Result<std::string> text = StringOf(node);
@@ -300,6 +311,10 @@ void AddRunOptions(CLI::App* command, RunCommandLine* line) {
   command->add_option("--compress", line->compress,
                       "compress article chunks: none, zstd (.ndjson.zst) or gzip (.ndjson.gz)")
       ->check(CLI::IsMember({"none", "zstd", "gzip"}))
+      ->capture_default_str();
+  command->add_option("--compress-level", values.compression_level,
+                      "compression level: zstd 1-19, gzip 1-9; 0: the default (zstd 3, gzip 3)")
+      ->check(CLI::Range(0, 19))
       ->capture_default_str();
   command->add_option("--schema", line->schema,
                       "article record layout: native (FORMAT.md) or dolma (Dolma documents)")
@@ -482,6 +497,16 @@ Result<RunConfig> ResolveRunConfig(const RunCommandLine& line, const CLI::App& a
   }
   for (const ConfigKey& key : Keys()) {
     if (Given(app, *line.command, key)) key.copy(command_line, &merged);
+  }
+  auto [low, high] = CompressionLevelRange(merged.compression);
+  if (merged.compression_level != 0 &&
+      (merged.compression_level < low || merged.compression_level > high)) {
+    return Status::InvalidArgument(
+        high == 0 ? fmt::format("compress-level {} needs --compress zstd or gzip",
+                                merged.compression_level)
+                  : fmt::format("compress-level {} is not a {} level ({} to {})",
+                                merged.compression_level,
+                                CompressionName(merged.compression), low, high));
   }
   if (merged.rescan && merged.trust_names) {
     return Status::InvalidArgument("rescan and trust-names exclude each other");

@@ -60,14 +60,14 @@ Status WriteFileAtomically(const std::string& path, std::string_view contents) {
   return file.Publish();
 }
 
-ChunkFile::ChunkFile(std::string final_path, Compression compression)
+ChunkFile::ChunkFile(std::string final_path, Compression compression, int level)
     : final_path_(std::move(final_path)),
       temp_path_(TempPathFor(final_path_)),
-      compressor_(Compressor::Make(compression)) {}
+      compressor_(Compressor::Make(compression, level)) {}
 
 ChunkFile ChunkFile::ForDescriptor(int fd, std::string name,
-                                   Compression compression) {
-  ChunkFile file(std::move(name), compression);
+                                   Compression compression, int level) {
+  ChunkFile file(std::move(name), compression, level);
   file.temp_path_ = file.final_path_;
   file.fd_ = fd;
   file.owns_fd_ = false;

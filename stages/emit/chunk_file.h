@@ -33,9 +33,10 @@ class ChunkFile {
   // "<dir>/.<name>.tmp". fd >= 0 writes straight to that descriptor
   // instead (stdout), with no temp file and nothing to publish.
   explicit ChunkFile(std::string final_path,
-                     Compression compression = Compression::kNone);
+                     Compression compression = Compression::kNone, int level = 0);
   static ChunkFile ForDescriptor(int fd, std::string name,
-                                 Compression compression = Compression::kNone);
+                                 Compression compression = Compression::kNone,
+                                 int level = 0);
   ChunkFile(ChunkFile&& other) noexcept;
   ChunkFile& operator=(ChunkFile&& other) noexcept;
   ~ChunkFile();

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "pipeline/status.h"
 
@@ -39,9 +40,13 @@ Compression CompressionOfName(std::string_view name);
 // 1F 8B; kNone otherwise.
 Compression CompressionOfMagic(std::string_view head);
 
+// The levels a format accepts besides 0 (the default): zstd 1-19, gzip 1-9.
+std::pair<int, int> CompressionLevelRange(Compression compression);
+
 class Compressor {
  public:
-  // nullptr for kNone. Level 0 picks the format's default (zstd 3, gzip 6).
+  // nullptr for kNone. Level 0 picks the format's default (zstd 3, gzip 3).
+  // REQUIRES: level within CompressionLevelRange(compression).
   static std::unique_ptr<Compressor> Make(Compression compression, int level = 0);
   virtual ~Compressor() = default;
   // Appends the compressed form of `input` to *out (possibly nothing yet:

@@ -47,14 +47,15 @@ void StartChunk(const EmitOptions& options, EmitState* state) {
   if (options.to_stdout) {
     if (!state->articles) {
       state->articles =
-          ChunkFile::ForDescriptor(STDOUT_FILENO, "stdout", options.compression);
+          ChunkFile::ForDescriptor(STDOUT_FILENO, "stdout", options.compression,
+                                   options.compression_level);
     }
     return;
   }
   std::string name = fmt::format("{}-{:06d}.ndjson", options.run_id, state->chunk_index);
   state->articles.emplace(options.out_dir + "/articles/" + name +
                               std::string(CompressionSuffix(options.compression)),
-                          options.compression);
+                          options.compression, options.compression_level);
   state->quarantine.emplace(options.out_dir + "/quarantine/" + name);
   state->duplicates.emplace(options.out_dir + "/duplicates/" + name);
 }

@@ -41,6 +41,7 @@ struct EmitOptions {
   // Article chunks only (*.ndjson.zst / *.ndjson.gz); quarantine and
   // duplicate records stay plain NDJSON.
   Compression compression = Compression::kNone;
+  int compression_level = 0;  // 0: the format's default
   // The layout the render stage gave article records (where an emitted
   // revision's number goes).
   RecordSchema schema = RecordSchema::kNative;

@@ -24,6 +24,7 @@ constexpr const char* kEveryKey =
     "chunk-records: 7\n"
     "chunk-bytes: 9000\n"
     "compress: gzip\n"
+    "compress-level: 9\n"
     "schema: dolma\n"
     "dolma-source: news\n"
     "include: ['*.txt']\n"
@@ -52,6 +53,7 @@ TEST(RunConfigTest, TheFileSetsEveryKey) {
   EXPECT_EQ(config.chunk_records, 7u);
   EXPECT_EQ(config.chunk_bytes, 9000u);
   EXPECT_EQ(config.compression, Compression::kGzip);
+  EXPECT_EQ(config.compression_level, 9);
   EXPECT_EQ(config.schema, RecordSchema::kDolma);
   EXPECT_EQ(config.dolma_source, "news");
   EXPECT_EQ(config.include, std::vector<std::string>{"*.txt"});
@@ -179,6 +181,19 @@ TEST(RunConfigTest, NulSeparatedNeedsTheStdinInput) {
   EXPECT_OK(with_stdin.status());
   Result<RunConfig> twice = Resolve({"run", "-", "-"});
   EXPECT_EQ(twice.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(RunConfigTest, CompressionLevelMustSuitTheFormat) {
+  Result<RunConfig> gzip9 = Resolve({"run", "--compress", "gzip", "--compress-level", "9", "x"});
+  ASSERT_OK(gzip9.status());
+  EXPECT_EQ(gzip9->compression_level, 9);
+  Result<RunConfig> gzip12 = Resolve({"run", "--compress", "gzip", "--compress-level", "12", "x"});
+  EXPECT_EQ(gzip12.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(gzip12.status().message().find("1 to 9"), std::string::npos);
+  Result<RunConfig> zstd12 = Resolve({"run", "--compress", "zstd", "--compress-level", "12", "x"});
+  EXPECT_OK(zstd12.status());
+  Result<RunConfig> none = Resolve({"run", "--compress-level", "3", "x"});
+  EXPECT_EQ(none.status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(RunConfigTest, ProgressFlagsForceTheLineOnOrOff) {
