@@ -16,6 +16,7 @@
 #include "commands/map_command.h"
 #include "commands/plan_command.h"
 #include "commands/reduce_command.h"
+#include "commands/repartition_command.h"
 #include "commands/run_command.h"
 #include "commands/run_config.h"
 #include "pipeline/logging.h"
@@ -63,6 +64,8 @@ int main(int argc, char** argv) {
   CLI::App* map_command = ingest::AddMapCommand(app, &map);
   ingest::ReduceConfig reduce;
   CLI::App* reduce_command = ingest::AddReduceCommand(app, &reduce);
+  ingest::RepartitionConfig repartition;
+  CLI::App* repartition_command = ingest::AddRepartitionCommand(app, &repartition);
 
   try {
     app.parse(argc, argv);
@@ -108,5 +111,8 @@ int main(int argc, char** argv) {
   if (plan_command->parsed()) return ingest::PlanCommand(plan, **logger);
   if (map_command->parsed()) return ingest::MapCommand(map, **logger);
   if (reduce_command->parsed()) return ingest::ReduceCommand(reduce, **logger);
+  if (repartition_command->parsed()) {
+    return ingest::RepartitionCommand(repartition, **logger);
+  }
   return ingest::kExitUsage;
 }

@@ -230,6 +230,22 @@ TEST_F(ShardTest, PlanKilledBeforeItBecameCurrentIsFinishedByTheNextPlan) {
   EXPECT_EQ(Plan(2, 2, {"dump"}).out, "");  // every file is known
 }
 
+TEST_F(ShardTest, GrowingPBetweenRunsKeepsEveryKeyOnce) {
+  SingleRun({"dump"});
+  SingleRun({"dump", "again"});
+  ShardedRun(2, 2, {"dump"});
+  ProcessResult uneven = Ingest({"repartition", "-q", "--work", work_.Join("work"),
+                                 "--partitions", "3"});
+  EXPECT_EQ(uneven.exit_code, 2) << uneven.err;
+  ProcessResult grown = Ingest({"repartition", "-q", "--work", work_.Join("work"),
+                                "--partitions", "8"});
+  ASSERT_EQ(grown.exit_code, 0) << grown.err;
+  // The second run dedups against the split states: every copy under
+  // again/ is a duplicate, exactly as on one machine.
+  ShardedRun(3, 8, {"dump", "again"});
+  ExpectSameRecords();
+}
+
 TEST_F(ShardTest, TaskIndexComesFromTheArrayEnvironment) {
   ASSERT_EQ(Plan(2, 1, {"dump"}).exit_code, 0);
   ProcessResult slurm = Ingest({"map", "-q", "--work", work_.Join("work")},
