@@ -229,6 +229,8 @@ int RunOnce(const RunConfig& config, spdlog::logger& log, RunSummary& summary) {
   summary.run_id = *run_id;
   summary.started_at = FormatUtc(started, /*compact=*/false);
   summary.inputs = config.inputs;
+  summary.schema = std::string(RecordSchemaName(config.schema));
+  summary.compression = std::string(CompressionName(config.compression));
   log.info("run started run_id={} inputs={} state={} out={} threads={} "
            "revisions={} max_file_size={} index={} compress={} schema={}",
            summary.run_id, fmt::join(config.inputs, ","), config.state_dir,

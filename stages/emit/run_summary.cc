@@ -38,7 +38,11 @@ std::string RunSummary::ToJson() const {
     if (i > 0) out += ',';
     AppendJsonString(inputs[i], &out);
   }
-  out += fmt::format("],\"files\":{},\"emitted\":{},\"duplicates\":{},\"revisions\":{}",
+  out += "],\"schema\":";
+  AppendJsonString(schema, &out);
+  out += ",\"compression\":";
+  AppendJsonString(compression, &out);
+  out += fmt::format(",\"files\":{},\"emitted\":{},\"duplicates\":{},\"revisions\":{}",
                      files, emitted, duplicates, revisions);
   out += ",\"quarantined\":{";
   for (int i = 1; i < kQuarantineReasonCount; ++i) {

@@ -20,6 +20,9 @@ struct RunSummary {
   std::string finished_at;  // RFC 3339, UTC
   std::string status = "ok";  // ok | stopped | failed
   std::vector<std::string> inputs;
+  // How this run's article chunks are written, for whoever reads them.
+  std::string schema = "native";     // native | dolma
+  std::string compression = "none";  // none | zstd | gzip
   uint64_t files = 0;  // article files seen; equals the four outcomes' sum
   uint64_t emitted = 0;
   uint64_t duplicates = 0;

@@ -325,6 +325,10 @@ TEST_F(EcosystemTest, DolmaRecordsFollowTheDocumentedDolmaFormat) {
        "--source", "naver-news", "--revisions", "emit"});
   EXPECT_EQ(check.exit_code, 0) << check.err;
   EXPECT_NE(check.err.find(" 0 problems"), std::string::npos) << check.err;
+  // The run summary says how its chunks are written.
+  std::string summary = ReadFile(SortedFiles(Path("o/runs")).at(0));
+  EXPECT_NE(summary.find("\"schema\":\"dolma\",\"compression\":\"gzip\""), std::string::npos)
+      << summary;
 }
 
 TEST_F(EcosystemTest, ConfigFileSetsOptionsAndTheCommandLineOverridesIt) {
