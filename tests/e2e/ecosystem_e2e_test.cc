@@ -393,7 +393,7 @@ TEST_F(EcosystemTest, ProgressLineOnARealTerminalOnlyAndAtMostFourTimesASecond) 
   // Slow commits stretch the run over a few seconds.
   std::string run = BinaryPath() +
                     " run --max-file-size 100000 --chunk-records 20 --state s --out o dump";
-  std::map<std::string, std::string> slow = {{"CRAWL_INGEST_TEST_HOOK", "commit.finished:sleep=120"}};
+  std::map<std::string, std::string> slow = {{"CRAWL_INGEST_TEST_HOOK", "commit.finished:sleep=250"}};
   auto started = std::chrono::steady_clock::now();
   // script(1) runs the command on a new pseudo-terminal; its stdout carries
   // what the terminal showed.
