@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "commands/audit_command.h"
 #include "commands/exit_codes.h"
 #include "commands/map_command.h"
 #include "commands/plan_command.h"
@@ -19,6 +20,7 @@
 #include "commands/repartition_command.h"
 #include "commands/run_command.h"
 #include "commands/run_config.h"
+#include "commands/state_command.h"
 #include "pipeline/logging.h"
 #include "stages/parse/dates.h"
 
@@ -57,6 +59,11 @@ int main(int argc, char** argv) {
   CLI::App* run_command = ingest::AddRunCommand(app, &run_line);
   ingest::RunCommandLine config_line;
   CLI::App* config_command = ingest::AddConfigCommand(app, &config_line);
+
+  ingest::AuditConfig audit;
+  CLI::App* audit_command = ingest::AddAuditCommand(app, &audit);
+  ingest::StateToolConfig state_tool;
+  CLI::App* state_command = ingest::AddStateCommand(app, &state_tool);
 
   ingest::PlanConfig plan;
   CLI::App* plan_command = ingest::AddPlanCommand(app, &plan);
@@ -108,6 +115,8 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(*logger);
 
   if (run_command->parsed()) return ingest::RunCommand(*run, **logger);
+  if (audit_command->parsed()) return ingest::AuditCommand(audit, **logger);
+  if (state_command->parsed()) return ingest::StateCommand(state_tool, **logger);
   if (plan_command->parsed()) return ingest::PlanCommand(plan, **logger);
   if (map_command->parsed()) return ingest::MapCommand(map, **logger);
   if (reduce_command->parsed()) return ingest::ReduceCommand(reduce, **logger);
