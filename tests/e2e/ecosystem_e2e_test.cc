@@ -467,6 +467,8 @@ TEST_F(EcosystemTest, MetricsFilePassesPromtoolAndCountsAcrossRuns) {
   text = ReadFile(metrics);
   ASSERT_TRUE(std::regex_search(text, success,
                                 std::regex("crawl_ingest_last_success_timestamp_seconds ([0-9.]+)")));
+  // A copy: the match points into `text`, which is read again below.
+  std::string last_success = success[1].str();
   ProcessResult failed =
       Run({"--state", "s", "--out", "o", "--metrics-file", metrics, "no-such-input"});
   EXPECT_EQ(failed.exit_code, 1);
@@ -477,7 +479,7 @@ TEST_F(EcosystemTest, MetricsFilePassesPromtoolAndCountsAcrossRuns) {
   EXPECT_NE(text.find("crawl_ingest_runs_total{status=\"ok\"} 2\n"), std::string::npos) << text;
   EXPECT_NE(text.find("crawl_ingest_runs_total{status=\"failed\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("crawl_ingest_last_run_success 0\n"), std::string::npos);
-  EXPECT_NE(text.find("crawl_ingest_last_success_timestamp_seconds " + success[1].str() + "\n"),
+  EXPECT_NE(text.find("crawl_ingest_last_success_timestamp_seconds " + last_success + "\n"),
             std::string::npos)
       << text;
   lint = RunProcess({"sh", "-c", "promtool check metrics < " + metrics});
