@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "stages/common/varint.h"
+
 namespace ingest {
 
 namespace {
@@ -9,41 +11,6 @@ namespace {
 constexpr char kFormatVersion = 1;
 constexpr char kVersionEmitted = 1;  // per-version flag bits
 constexpr char kVersionClaimant = 2;  // followed by two varints: the position
-
-void PutVarint(uint64_t value, std::string* out) {
-  while (value >= 0x80) {
-    out->push_back(static_cast<char>(value | 0x80));
-    value >>= 7;
-  }
-  out->push_back(static_cast<char>(value));
-}
-
-bool GetVarint(std::string_view* in, uint64_t* value) {
-  uint64_t result = 0;
-  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
-    auto byte = static_cast<unsigned char>(in->front());
-    in->remove_prefix(1);
-    result |= static_cast<uint64_t>(byte & 0x7F) << shift;
-    if ((byte & 0x80) == 0) {
-      *value = result;
-      return true;
-    }
-  }
-  return false;
-}
-
-void PutString(std::string_view text, std::string* out) {
-  PutVarint(text.size(), out);
-  out->append(text);
-}
-
-bool GetString(std::string_view* in, std::string* text) {
-  uint64_t size = 0;
-  if (!GetVarint(in, &size) || size > in->size()) return false;
-  text->assign(in->data(), size);
-  in->remove_prefix(size);
-  return true;
-}
 
 }  // namespace
 
@@ -56,6 +23,13 @@ const DedupVersion* DedupEntry::Find(const Sha256::Digest& hash) const {
 
 std::string DedupEntry::Encode() const {
   std::string out;
+  EncodeTo(&out);
+  return out;
+}
+
+void DedupEntry::EncodeTo(std::string* encoded) const {
+  std::string& out = *encoded;
+  out.clear();
   out.push_back(kFormatVersion);
   PutVarint(versions.size(), &out);
   for (const DedupVersion& version : versions) {
@@ -69,7 +43,6 @@ std::string DedupEntry::Encode() const {
       PutVarint(version.record_index, &out);
     }
   }
-  return out;
 }
 
 Result<DedupEntry> DedupEntry::Decode(std::string_view encoded) {

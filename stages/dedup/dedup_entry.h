@@ -38,6 +38,8 @@ struct DedupEntry {
   size_t revision_count() const { return versions.size(); }
 
   std::string Encode() const;
+  // Encode() into `*encoded`, replacing its contents (reuses its capacity).
+  void EncodeTo(std::string* encoded) const;
   // Corruption when `encoded` is not an Encode() output.
   static Result<DedupEntry> Decode(std::string_view encoded);
 };

@@ -8,47 +8,14 @@
 
 #include <fmt/format.h>
 
+#include "stages/common/varint.h"
+
 namespace ingest {
 
 namespace {
 
 constexpr std::string_view kPlanMagic = "CIPLAN01";
 constexpr std::string_view kSpillMagic = "CISPILL1";
-
-void PutVarint(uint64_t value, std::string* out) {
-  while (value >= 0x80) {
-    out->push_back(static_cast<char>(value | 0x80));
-    value >>= 7;
-  }
-  out->push_back(static_cast<char>(value));
-}
-
-bool GetVarint(std::string_view* in, uint64_t* value) {
-  uint64_t result = 0;
-  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
-    auto byte = static_cast<unsigned char>(in->front());
-    in->remove_prefix(1);
-    result |= static_cast<uint64_t>(byte & 0x7F) << shift;
-    if ((byte & 0x80) == 0) {
-      *value = result;
-      return true;
-    }
-  }
-  return false;
-}
-
-void PutString(std::string_view text, std::string* out) {
-  PutVarint(text.size(), out);
-  out->append(text);
-}
-
-bool GetString(std::string_view* in, std::string* text) {
-  uint64_t size = 0;
-  if (!GetVarint(in, &size) || size > in->size()) return false;
-  text->assign(in->data(), size);
-  in->remove_prefix(size);
-  return true;
-}
 
 // Reads varints into each pointer in turn; false on truncation.
 template <typename... T>
