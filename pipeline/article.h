@@ -7,6 +7,7 @@
 #ifndef INGEST_PIPELINE_ARTICLE_H_
 #define INGEST_PIPELINE_ARTICLE_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -101,6 +102,10 @@ struct Article {
 
   std::string text;          // unescaped, stripped body: the hashed bytes
   std::string content_hash;  // lowercase hex SHA-256 of text
+  // The same in binary, when the verify stage computed it (an article
+  // replayed from a shuffle spill has only the hex form).
+  std::array<uint8_t, 32> content_digest{};
+  bool has_content_digest = false;
 
   // The article's NDJSON line, rendered ahead by a parallel stage so the
   // serial end only copies it; a revision number goes at record_revision_at.

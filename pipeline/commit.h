@@ -20,6 +20,21 @@ class StateTransaction {
   virtual void Delete(std::string_view key) = 0;
 };
 
+// What one serial stage contributes to a commit point, taken out of the
+// stage's worker state (Stage::DetachCommit) so the serial end can go on
+// with the next chunk while this one is made durable on the commit thread.
+// The runner calls Prepare(), commits the transaction, then Finish(), all on
+// one thread; at most one commit is in flight, and the next DetachCommit()
+// happens after the previous Finish() returned.
+class PendingCommit {
+ public:
+  virtual ~PendingCommit() = default;
+  // Makes the stage's own output durable (fsync) and adds its entries.
+  virtual Status Prepare(StateTransaction* transaction) = 0;
+  // After the transaction is durable: publishes the output (renames).
+  virtual Status Finish() = 0;
+};
+
 class DurableState {
  public:
   virtual ~DurableState() = default;

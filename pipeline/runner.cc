@@ -2,8 +2,10 @@
 
 #include <pthread.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <utility>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -141,19 +143,53 @@ void Runner::RunWorker(BoundedQueue<Work>& in, BoundedQueue<Work>& out) {
   }
 }
 
-Status Runner::CommitPoint(std::vector<std::unique_ptr<WorkerState>>& states) {
-  std::unique_ptr<StateTransaction> transaction = state_->NewTransaction();
+Status Runner::CommitPoint(std::vector<std::unique_ptr<WorkerState>>& states,
+                           bool last) {
+  INGEST_RETURN_IF_ERROR(WaitForCommit());
+  std::vector<std::unique_ptr<PendingCommit>> parts;
   for (size_t s = 0; s < serial_stages_.size(); ++s) {
-    INGEST_RETURN_IF_ERROR(
-        serial_stages_[s]->PrepareCommit(states[s].get(), transaction.get()));
+    INGEST_ASSIGN_OR_RETURN(std::unique_ptr<PendingCommit> part,
+                            serial_stages_[s]->DetachCommit(states[s].get()));
+    if (part != nullptr) parts.push_back(std::move(part));
+  }
+  if (parts.empty()) return Status::OK();
+  commit_thread_ = std::thread([this, parts = std::move(parts)]() mutable {
+    pthread_setname_np(pthread_self(), "ingest-commit");
+    commit_status_ = Guarded("commit", [&] { return Commit(parts); });
+    // Stops the rest of the pipeline now rather than at the next commit.
+    if (!commit_status_.ok()) Fail(commit_status_);
+  });
+  if (last) return WaitForCommit();
+  return Status::OK();
+}
+
+Status Runner::WaitForCommit() {
+  if (!commit_thread_.joinable()) return Status::OK();
+  commit_thread_.join();
+  return std::exchange(commit_status_, Status::OK());
+}
+
+Status Runner::Commit(std::vector<std::unique_ptr<PendingCommit>>& parts) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point start = Clock::now();
+  std::unique_ptr<StateTransaction> transaction = state_->NewTransaction();
+  for (std::unique_ptr<PendingCommit>& part : parts) {
+    INGEST_RETURN_IF_ERROR(part->Prepare(transaction.get()));
   }
   TestHook("commit.prepared");
+  const Clock::time_point prepared = Clock::now();
   INGEST_RETURN_IF_ERROR(state_->Commit(*transaction));
   TestHook("commit.durable");
-  for (size_t s = 0; s < serial_stages_.size(); ++s) {
-    INGEST_RETURN_IF_ERROR(serial_stages_[s]->FinishCommit(states[s].get()));
+  const Clock::time_point durable = Clock::now();
+  for (std::unique_ptr<PendingCommit>& part : parts) {
+    INGEST_RETURN_IF_ERROR(part->Finish());
   }
   TestHook("commit.finished");
+  auto seconds = [](Clock::duration d) { return std::chrono::duration<double>(d).count(); };
+  log_->debug("commit point: prepare (seal, fsync) {:.3f} s, state write {:.3f} s, "
+              "publish {:.3f} s",
+              seconds(prepared - start), seconds(durable - prepared),
+              seconds(Clock::now() - durable));
   return Status::OK();
 }
 
@@ -192,7 +228,7 @@ void Runner::RunSerial(BoundedQueue<Work>& in) {
           }
           commit_due = commit_due || serial_stages_[s]->CommitDue(states[s].get());
         }
-        if (commit_due) return CommitPoint(states);
+        if (commit_due) return CommitPoint(states, /*last=*/false);
         return Status::OK();
       });
       Recycle(std::move(ready));
@@ -206,9 +242,13 @@ void Runner::RunSerial(BoundedQueue<Work>& in) {
     }
   }
   if (!run_state_->failed()) {
-    Status status = Guarded("commit", [&] { return CommitPoint(states); });
+    Status status = Guarded("commit", [&] { return CommitPoint(states, /*last=*/true); });
     if (!status.ok()) Fail(std::move(status));
   }
+  // A failed run still waits for the commit in flight: it may succeed, and
+  // what it made durable is then published.
+  Status in_flight = WaitForCommit();
+  if (!in_flight.ok()) Fail(std::move(in_flight));
   for (size_t s = 0; s < serial_stages_.size(); ++s) {
     run_state_->AddCounts(std::string(serial_stages_[s]->name()), counts[s]);
   }

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "pipeline/article.h"
@@ -66,7 +67,13 @@ class Runner {
   void Fail(Status status);
   void Recycle(Work&& work);
   Work Reuse();
-  Status CommitPoint(std::vector<std::unique_ptr<WorkerState>>& states);
+  // Detaches a commit from every serial stage and hands it to the commit
+  // thread, after waiting for the one before; `last` also waits for it.
+  Status CommitPoint(std::vector<std::unique_ptr<WorkerState>>& states, bool last);
+  // Makes a detached commit durable and publishes it (commit thread).
+  Status Commit(std::vector<std::unique_ptr<PendingCommit>>& parts);
+  // Waits for the commit in flight, if any; its status.
+  Status WaitForCommit();
 
   std::vector<const Stage*> parallel_stages_;
   std::vector<const Stage*> serial_stages_;
@@ -75,6 +82,10 @@ class Runner {
   RunState* const run_state_;
   spdlog::logger* const log_;
   TokenPool* tokens_ = nullptr;  // valid during Run()
+  // At most one commit in flight, so chunks are committed in order while
+  // the serial end goes on with the next one.
+  std::thread commit_thread_;
+  Status commit_status_;  // written by commit_thread_, read after joining it
   std::mutex free_mu_;
   std::vector<Work> free_;  // GUARDED_BY(free_mu_); at most batches_in_flight
 };

@@ -14,4 +14,17 @@ Status Stage::ProcessBatch(Batch& batch,
   return Status::OK();
 }
 
+Status Stage::PrepareCommit(WorkerState* state,
+                            StateTransaction* transaction) const {
+  INGEST_ASSIGN_OR_RETURN(state->detached_commit_, DetachCommit(state));
+  if (state->detached_commit_ == nullptr) return Status::OK();
+  return state->detached_commit_->Prepare(transaction);
+}
+
+Status Stage::FinishCommit(WorkerState* state) const {
+  std::unique_ptr<PendingCommit> pending = std::move(state->detached_commit_);
+  if (pending == nullptr) return Status::OK();
+  return pending->Finish();
+}
+
 }  // namespace ingest

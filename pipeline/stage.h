@@ -37,6 +37,11 @@ enum class Disposition : uint8_t {
 class WorkerState {
  public:
   virtual ~WorkerState() = default;
+
+ private:
+  friend class Stage;
+  // What PrepareCommit() detached, until FinishCommit().
+  std::unique_ptr<PendingCommit> detached_commit_;
 };
 
 // Errors come in two sizes:
@@ -70,18 +75,24 @@ class Stage {
                               std::vector<Disposition>& dispositions,
                               WorkerState* state) const;
 
-  // Commit protocol (pipeline/commit.h), for serial stages only. At a
-  // commit point the runner calls PrepareCommit() on every serial stage,
-  // commits the transaction durably, then calls FinishCommit().
-  // CommitDue() lets a stage ask for a commit point after a batch.
+  // Commit protocol (pipeline/commit.h), for serial stages only. After a
+  // batch, CommitDue() lets a stage ask for a commit point. At a commit
+  // point the runner calls DetachCommit() on every serial stage (on the
+  // serial thread): the stage hands over what the commit makes durable and
+  // starts afresh, so the next batch may follow at once; nullptr when it
+  // has nothing to commit. Decisions the stage made before the detach must
+  // stay visible to its later batches until the commit is finished.
   virtual bool CommitDue(WorkerState* /*state*/) const { return false; }
-  virtual Status PrepareCommit(WorkerState* /*state*/,
-                               StateTransaction* /*transaction*/) const {
-    return Status::OK();
+  virtual Result<std::unique_ptr<PendingCommit>> DetachCommit(
+      WorkerState* /*state*/) const {
+    return std::unique_ptr<PendingCommit>();
   }
-  virtual Status FinishCommit(WorkerState* /*state*/) const {
-    return Status::OK();
-  }
+
+  // The same commit run synchronously, for callers without a commit
+  // thread (tests, tools): PrepareCommit() detaches and prepares,
+  // FinishCommit() finishes what the last PrepareCommit() detached.
+  Status PrepareCommit(WorkerState* state, StateTransaction* transaction) const;
+  Status FinishCommit(WorkerState* state) const;
 };
 
 }  // namespace ingest

@@ -5,7 +5,8 @@
 //
 // Serial in order: "first occurrence wins" needs one decision at a time. A
 // batch costs one MultiGet. Decisions become durable only through the
-// commit protocol (PrepareCommit puts them into the run's transaction).
+// commit protocol (DetachCommit hands them to the run's transaction); until
+// that commit is finished they stay visible to later lookups.
 // `*state` must outlive the stage.
 #ifndef INGEST_STAGES_DEDUP_DEDUP_STAGE_H_
 #define INGEST_STAGES_DEDUP_DEDUP_STAGE_H_
@@ -40,9 +41,7 @@ class DedupStage : public Stage {
                               WorkerState* state) const override;
   Status ProcessBatch(Batch& batch, std::vector<Disposition>& dispositions,
                       WorkerState* state) const override;
-  Status PrepareCommit(WorkerState* state,
-                       StateTransaction* transaction) const override;
-  Status FinishCommit(WorkerState* state) const override;
+  Result<std::unique_ptr<PendingCommit>> DetachCommit(WorkerState* state) const override;
 
  private:
   StateDb* const state_;

@@ -141,6 +141,10 @@ Result<std::unique_ptr<StateDb>> StateDb::Open(const std::string& directory,
   // and a 32 MiB block cache (RocksDB's defaults grow RSS with the run).
   db_options.write_buffer_size = 32 << 20;
   db_options.max_write_buffer_number = 2;
+  // A fresh key (most keys of a first run) misses the memtable: a bloom
+  // filter over whole keys answers that without a skip-list search.
+  db_options.memtable_whole_key_filtering = true;
+  db_options.memtable_prefix_bloom_size_ratio = 0.05;
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.whole_key_filtering = true;

@@ -14,6 +14,10 @@ namespace ingest {
 namespace {
 
 constexpr size_t kFlushBytes = 1 << 20;
+// Dirty output is handed to the disk every so many bytes, so the fsync at a
+// commit point finds little left to write and the serial stage is not held
+// up by a whole chunk's write-back.
+constexpr uint64_t kWritebackBytes = 8 << 20;
 
 std::string DirectoryOf(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -136,6 +140,20 @@ Status ChunkFile::Write(std::string_view data) {
 }
 
 Status ChunkFile::Flush() {
+  INGEST_RETURN_IF_ERROR(WritePending());
+  if (written_ - written_at_last_writeback_ >= kWritebackBytes) StartWriteback();
+  return Status::OK();
+}
+
+void ChunkFile::StartWriteback() {
+  written_at_last_writeback_ = written_;
+  if (fd_ < 0 || !owns_fd_) return;
+  // Only a hint: a failure here (say, a file system without support) is met
+  // again, and reported, by the fsync at the commit point.
+  (void)sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
+Status ChunkFile::WritePending() {
   if (buffer_.empty() && queued_.empty()) return Status::OK();
   INGEST_RETURN_IF_ERROR(Open());
   if (compressor_) {

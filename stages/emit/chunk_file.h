@@ -66,11 +66,15 @@ class ChunkFile {
   Status Open();
   // Writes `data` to the file, through the compressor when there is one.
   Status Write(std::string_view data);
+  Status WritePending();
+  // Starts write-back of what is written so far, without waiting for it.
+  void StartWriteback();
   std::string final_path_;
   std::string temp_path_;
   int fd_ = -1;
   bool owns_fd_ = true;
   uint64_t written_ = 0;
+  uint64_t written_at_last_writeback_ = 0;
   std::string buffer_;
   std::vector<iovec> queued_;        // written in this order by Flush()
   std::deque<std::string> owned_;    // buffer contents queued before a ref

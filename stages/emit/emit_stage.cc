@@ -166,37 +166,74 @@ bool EmitStage::CommitDue(WorkerState* worker_state) const {
          state->articles->size() >= options_.chunk_bytes;
 }
 
-Status EmitStage::PrepareCommit(WorkerState* worker_state,
-                                StateTransaction* transaction) const {
-  auto* state = static_cast<EmitState*>(worker_state);
-  for (const std::string& key : state->published_keys) transaction->Delete(key);
-  state->published_keys.clear();
-  for (std::optional<ChunkFile>* file :
-       {&state->articles, &state->quarantine, &state->duplicates}) {
-    if (!*file) continue;
-    INGEST_RETURN_IF_ERROR((*file)->Seal());
-    if (options_.to_stdout || (*file)->empty()) continue;
-    transaction->Put(ChunkManifestKey((*file)->final_path()), (*file)->temp_path());
-  }
-  return Status::OK();
-}
+namespace {
 
-Status EmitStage::FinishCommit(WorkerState* worker_state) const {
-  auto* state = static_cast<EmitState*>(worker_state);
-  summary_->Add(state->uncommitted);
-  state->uncommitted = RunSummary();
-  if (options_.to_stdout) {
-    state->records_in_chunk = 0;
+// A chunk on its way to being committed: sealed (fsync) and entered in the
+// manifest by Prepare, renamed into place by Finish.
+class ChunkCommit : public PendingCommit {
+ public:
+  ChunkCommit(std::vector<ChunkFile> files, std::vector<std::string> keys_to_delete,
+              RunSummary outcomes, bool to_stdout, RunSummary* summary,
+              std::vector<std::string>* published_keys)
+      : files_(std::move(files)),
+        keys_to_delete_(std::move(keys_to_delete)),
+        outcomes_(std::move(outcomes)),
+        to_stdout_(to_stdout),
+        summary_(summary),
+        published_keys_(published_keys) {}
+
+  Status Prepare(StateTransaction* transaction) override {
+    for (const std::string& key : keys_to_delete_) transaction->Delete(key);
+    for (ChunkFile& file : files_) {
+      INGEST_RETURN_IF_ERROR(file.Seal());
+      if (to_stdout_ || file.empty()) continue;
+      transaction->Put(ChunkManifestKey(file.final_path()), file.temp_path());
+    }
     return Status::OK();
   }
-  for (std::optional<ChunkFile>* file :
-       {&state->articles, &state->quarantine, &state->duplicates}) {
-    if ((*file)->empty()) continue;
-    INGEST_RETURN_IF_ERROR((*file)->Publish());
-    state->published_keys.push_back(ChunkManifestKey((*file)->final_path()));
+  Status Finish() override {
+    summary_->Add(outcomes_);
+    if (to_stdout_) return Status::OK();
+    for (ChunkFile& file : files_) {
+      if (file.empty()) continue;
+      INGEST_RETURN_IF_ERROR(file.Publish());
+      // Deleted by the next commit: the rename needs the entry no longer.
+      published_keys_->push_back(ChunkManifestKey(file.final_path()));
+    }
+    return Status::OK();
   }
-  StartChunk(options_, state);
-  return Status::OK();
+
+ private:
+  std::vector<ChunkFile> files_;
+  const std::vector<std::string> keys_to_delete_;
+  const RunSummary outcomes_;
+  const bool to_stdout_;
+  RunSummary* const summary_;
+  std::vector<std::string>* const published_keys_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<PendingCommit>> EmitStage::DetachCommit(
+    WorkerState* worker_state) const {
+  auto* state = static_cast<EmitState*>(worker_state);
+  std::vector<ChunkFile> files;
+  if (options_.to_stdout) {
+    // One stream for the whole run, which the next batch goes on writing:
+    // sealed (written out, a compressed frame ended) here, never renamed.
+    INGEST_RETURN_IF_ERROR(state->articles->Seal());
+    state->records_in_chunk = 0;
+  } else {
+    for (std::optional<ChunkFile>* file :
+         {&state->articles, &state->quarantine, &state->duplicates}) {
+      files.push_back(std::move(**file));
+    }
+    StartChunk(options_, state);
+  }
+  return std::unique_ptr<PendingCommit>(std::make_unique<ChunkCommit>(
+      std::move(files), std::exchange(state->published_keys, {}),
+      std::exchange(state->uncommitted, RunSummary()), options_.to_stdout, summary_,
+      &state->published_keys));
 }
 
 }  // namespace ingest

@@ -4,11 +4,12 @@
 // every outcome is counted in the run summary.
 //
 // Chunks follow the commit protocol (doc/commit_protocol.md): records go
-// to temp files; PrepareCommit seals them (fsync) and adds their manifest
-// entries to the transaction; FinishCommit renames them into place. So a
-// chunk is visible only once the state that marks its keys is durable.
-// `*summary` and `*log` must outlive the stage; only its worker writes
-// *summary, and only with committed outcomes.
+// to temp files; at a commit point the chunk is detached (the next one
+// starts at once) and its commit seals it (fsync), adds its manifest
+// entries to the transaction and, once that is durable, renames it into
+// place. So a chunk is visible only once the state that marks its keys is
+// durable. `*summary` and `*log` must outlive the stage; only its commits
+// write *summary (one at a time), and only with committed outcomes.
 #ifndef INGEST_STAGES_EMIT_EMIT_STAGE_H_
 #define INGEST_STAGES_EMIT_EMIT_STAGE_H_
 
@@ -68,9 +69,7 @@ class EmitStage : public Stage {
   Status ProcessBatch(Batch& batch, std::vector<Disposition>& dispositions,
                       WorkerState* state) const override;
   bool CommitDue(WorkerState* state) const override;
-  Status PrepareCommit(WorkerState* state,
-                       StateTransaction* transaction) const override;
-  Status FinishCommit(WorkerState* state) const override;
+  Result<std::unique_ptr<PendingCommit>> DetachCommit(WorkerState* state) const override;
 
  private:
   // `passed_on`: every earlier stage said kContinue, so the article is to

@@ -144,11 +144,18 @@ Result<Disposition> ParseStage::Process(Article& article,
     return Reject(article, QuarantineReason::kNoBody,
                   "the body's two --- separators are not there");
   }
+  // Stripping the raw body first is exact (a reference never starts or
+  // ends inside whitespace) and keeps the common case from copying the
+  // text a second time; only a reference that decodes to whitespace at
+  // either end leaves something for the second strip.
   article.text.clear();
-  HtmlUnescapeAppend(body, &article.text);
+  HtmlUnescapeAppend(StripPythonWhitespace(body), &article.text);
   std::string_view stripped = StripPythonWhitespace(article.text);
   if (stripped.size() != article.text.size()) {
-    article.text = std::string(stripped);
+    // In place, so the recycled buffer keeps its capacity.
+    const size_t leading = static_cast<size_t>(stripped.data() - article.text.data());
+    article.text.resize(leading + stripped.size());
+    article.text.erase(0, leading);
   }
   if (article.text.empty()) {
     return Reject(article, QuarantineReason::kEmptyBody,

@@ -18,6 +18,22 @@ class IndexState : public WorkerState {
   uint64_t processed = 0;  // articles seen: the next seq expected
 };
 
+class IndexCommit : public PendingCommit {
+ public:
+  explicit IndexCommit(std::vector<std::pair<std::string, FileStamp>> stamps)
+      : stamps_(std::move(stamps)) {}
+  Status Prepare(StateTransaction* transaction) override {
+    for (const auto& [source, stamp] : stamps_) {
+      transaction->Put(FileIndexKey(source), EncodeFileStamp(stamp));
+    }
+    return Status::OK();
+  }
+  Status Finish() override { return Status::OK(); }
+
+ private:
+  const std::vector<std::pair<std::string, FileStamp>> stamps_;
+};
+
 }  // namespace
 
 std::string FileIndexKey(std::string_view source) {
@@ -137,21 +153,15 @@ Status FileIndexStage::ProcessBatch(Batch& batch, std::vector<Disposition>&,
   return Status::OK();
 }
 
-Status FileIndexStage::PrepareCommit(WorkerState* worker_state,
-                                     StateTransaction* transaction) const {
+Result<std::unique_ptr<PendingCommit>> FileIndexStage::DetachCommit(
+    WorkerState* worker_state) const {
   auto* state = static_cast<IndexState*>(worker_state);
   // An archive is recorded whole only in a commit that holds (or follows)
   // the outcome of its every member.
   if (archives_ != nullptr) archives_->TakeReady(state->processed, &state->pending);
-  for (const auto& [source, stamp] : state->pending) {
-    transaction->Put(FileIndexKey(source), EncodeFileStamp(stamp));
-  }
-  return Status::OK();
-}
-
-Status FileIndexStage::FinishCommit(WorkerState* state) const {
-  static_cast<IndexState*>(state)->pending.clear();
-  return Status::OK();
+  if (state->pending.empty()) return std::unique_ptr<PendingCommit>();
+  return std::unique_ptr<PendingCommit>(
+      std::make_unique<IndexCommit>(std::exchange(state->pending, {})));
 }
 
 }  // namespace ingest

@@ -95,9 +95,7 @@ class FileIndexStage : public Stage {
   // entries that could not be stat-ed get FileStamp::Unreadable().
   Status ProcessBatch(Batch& batch, std::vector<Disposition>& dispositions,
                       WorkerState* state) const override;
-  Status PrepareCommit(WorkerState* state,
-                       StateTransaction* transaction) const override;
-  Status FinishCommit(WorkerState* state) const override;
+  Result<std::unique_ptr<PendingCommit>> DetachCommit(WorkerState* state) const override;
 
  private:
   CompletedArchives* const archives_;

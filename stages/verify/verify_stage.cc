@@ -33,6 +33,8 @@ Result<Disposition> VerifyStage::Process(Article& article,
       static_cast<VerifyState*>(state)->sha256.Hash(article.text);
   if (!digest.ok()) return digest.status();
   article.content_hash = ToHex(*digest);
+  article.content_digest = *digest;
+  article.has_content_digest = true;
   if (!EqualsIgnoringCase(article.content_hash, article.stored_hash)) {
     article.Quarantine(QuarantineReason::kHashMismatch,
                        "content_hash mismatch: stored = " + article.stored_hash +

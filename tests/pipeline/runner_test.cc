@@ -90,14 +90,28 @@ class RecordingStage : public Stage {
   bool CommitDue(WorkerState*) const override {
     return batches_since_commit >= 3;
   }
-  Status PrepareCommit(WorkerState*, StateTransaction* transaction) const override {
-    transaction->Put("seen", std::to_string(seen.size()));
-    return Status::OK();
-  }
-  Status FinishCommit(WorkerState*) const override {
+  // The commit writes how many articles were seen when it was detached.
+  class SeenCommit : public PendingCommit {
+   public:
+    SeenCommit(size_t seen, int* finished_commits)
+        : seen_(seen), finished_commits_(finished_commits) {}
+    Status Prepare(StateTransaction* transaction) override {
+      transaction->Put("seen", std::to_string(seen_));
+      return Status::OK();
+    }
+    Status Finish() override {
+      ++*finished_commits_;
+      return Status::OK();
+    }
+
+   private:
+    const size_t seen_;
+    int* const finished_commits_;
+  };
+  Result<std::unique_ptr<PendingCommit>> DetachCommit(WorkerState*) const override {
     batches_since_commit = 0;
-    ++finished_commits;
-    return Status::OK();
+    return std::unique_ptr<PendingCommit>(
+        std::make_unique<SeenCommit>(seen.size(), &finished_commits));
   }
 
   mutable std::vector<uint64_t> seen;
