@@ -5,6 +5,15 @@
 // oid_aid, content_hash is 64 lowercase hex digits and is the SHA-256 of
 // text. Quarantine and duplicate records get their own, smaller schema.
 //
+// An article record is either FORMAT.md §3 or a Dolma document (`run
+// --schema dolma`, doc/dolma.md), told apart per line by its keys: one with
+// a `metadata`, `added` or `created` key and no top-level `oid` is a Dolma
+// document. It gets the same checks on its own layout: the key fields and
+// content_hash are in `metadata`, and an emitted revision's id is
+// oid_aid-r<n> with n = metadata.revision. Both stand for the key
+// (oid_aid, revision), so the duplicate check, the cross-check and `state
+// rebuild` treat them alike.
+//
 // Which record kind a file holds follows from the folder it is in
 // (RecordKindOfPath): the pipeline writes the three kinds to articles/,
 // quarantine/ and duplicates/.
@@ -28,7 +37,7 @@
 namespace ingest {
 
 enum class RecordKind : uint8_t {
-  kArticle,     // OUT/articles: FORMAT.md §3 article records
+  kArticle,     // OUT/articles: FORMAT.md §3 article records or Dolma documents
   kQuarantine,  // OUT/quarantine: {"source","reason","detail","id"?}
   kDuplicate,   // OUT/duplicates: {"source","id","kind","first_source","content_hash"}
 };
@@ -49,15 +58,24 @@ struct LineProblem {
 // What one line turned out to be.
 struct CheckedLine {
   std::vector<LineProblem> problems;  // in a fixed order; empty: the line is good
-  std::string id;          // the record's "id" when it is a string
-  uint32_t revision = 1;   // the record's "revision"; 1 when absent
+  // The record's "id" when it is a string; for a Dolma document without its
+  // "-r<n>" revision suffix, so it is oid_aid in both layouts.
+  std::string id;
+  uint32_t revision = 1;   // the record's (metadata.)revision; 1 when absent
   // An article record that is a complete JSON object with a string id and
   // a valid revision: it stands for the key (id, revision).
   bool keyed = false;
+  bool dolma = false;      // an article record in the Dolma layout
   // content_hash is 64 lowercase hex digits and the SHA-256 of text.
   bool hash_verified = false;
+  // content_hash is 64 lowercase hex digits and not the SHA-256 of text
+  // (the line has a hash_mismatch problem).
+  bool hash_mismatched = false;
   Sha256::Digest content_hash{};  // valid when content_hash is 64 hex digits
-  std::string source;             // the record's "source"; only with keep_source
+  Sha256::Digest text_hash{};     // SHA-256 of text; valid when hash_mismatched
+  // The input path: "source", or a Dolma document's metadata.path; only
+  // with keep_source.
+  std::string source;
 
   void Clear();
 };
@@ -87,8 +105,9 @@ class RecordChecker {
   const bool keep_source_;
 };
 
-// The id at the start of a line the pipeline wrote ({"id":"…"), for
-// reporting a line too damaged to parse; "" when it is not there.
+// The id at the start of a line the pipeline wrote ({"id":"…"), without a
+// Dolma revision suffix ("-r<n>"), for reporting a line too damaged to
+// parse; "" when it is not there.
 std::string_view LeadingRecordId(std::string_view line);
 
 }  // namespace ingest

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pipeline/article.h"
+#include "stages/emit/dolma_writer.h"
 #include "stages/emit/ndjson_writer.h"
 #include "tests/stages/audit/record_line_builder.h"
 #include "tests/testing/article_builder.h"
@@ -86,6 +87,18 @@ TEST_F(RecordCheckerTest, AcceptsAnEmittedRevisionWithExtra) {
   EXPECT_TRUE(checked.problems.empty()) << Details(checked);
   EXPECT_TRUE(checked.keyed);
   EXPECT_EQ(checked.revision, 3u);
+}
+
+TEST_F(RecordCheckerTest, HashMismatchKeepsTheTextsHashForTheCrossCheck) {
+  std::string line =
+      RecordLineBuilder().Text("본문").Set("content_hash", JsonString(Sha256Hex("x"))).Build();
+  CheckedLine checked = Check(line);
+  ASSERT_EQ(Codes(checked), std::vector<ProblemCode>{ProblemCode::kHashMismatch});
+  EXPECT_TRUE(checked.hash_mismatched);
+  EXPECT_EQ(ToHex(checked.text_hash), Sha256Hex("본문"));
+  EXPECT_EQ(ToHex(checked.content_hash), Sha256Hex("x"));
+  EXPECT_NE(checked.problems[0].detail.find("--state DIR --out DIR"), std::string::npos);
+  EXPECT_FALSE(Check(RecordLineBuilder().Build()).hash_mismatched);
 }
 
 TEST_F(RecordCheckerTest, ByteFlippedInTextIsHashMismatchNamingBothHashes) {
@@ -292,6 +305,137 @@ TEST_F(RecordCheckerTest, ChecksDuplicateRecordsByTheirOwnSchema) {
             std::vector<ProblemCode>{ProblemCode::kBadHash});
 }
 
+// Dolma documents (run --schema dolma): what the pipeline's Dolma writer
+// emits passes with the same key as its FORMAT.md record; each damage gets
+// the same code as in FORMAT.md's layout, naming metadata's keys as such.
+class DolmaRecordCheckerTest : public RecordCheckerTest {
+ protected:
+  // The Dolma line of WrittenArticle(), as a revision when revision > 1.
+  static std::string DolmaLine(uint32_t revision = 1, const Article& article = WrittenArticle()) {
+    std::string record;
+    size_t revision_at = AppendDolmaRecord(article, "naver-news", &record);
+    std::string line = record;
+    if (revision > 1) {
+      line.clear();
+      AppendDolmaWithRevision(record, revision_at, article.id, revision, &line);
+    }
+    line.pop_back();  // the '\n'
+    return line;
+  }
+  static std::string Replace(std::string line, std::string_view from, std::string_view to) {
+    size_t at = line.find(from);
+    EXPECT_NE(at, std::string::npos) << from << " in " << line;
+    if (at != std::string::npos) line.replace(at, from.size(), to);
+    return line;
+  }
+};
+
+TEST_F(DolmaRecordCheckerTest, AcceptsTheDocumentThePipelineWritesWithTheSameKey) {
+  RecordChecker checker(/*keep_source=*/true);
+  CheckedLine checked;
+  ASSERT_OK(checker.Check(DolmaLine(), RecordKind::kArticle, &checked));
+  EXPECT_TRUE(checked.problems.empty()) << Details(checked);
+  EXPECT_TRUE(checked.dolma);
+  EXPECT_TRUE(checked.keyed);
+  EXPECT_TRUE(checked.hash_verified);
+  EXPECT_EQ(checked.id, "119_0003042504");
+  EXPECT_EQ(checked.revision, 1u);
+  EXPECT_EQ(ToHex(checked.content_hash), WrittenArticle().content_hash);
+  EXPECT_EQ(checked.source, "dump/a.txt");  // metadata.path, not Dolma's source
+  EXPECT_FALSE(Check(RecordLineBuilder().Build()).dolma);
+}
+
+TEST_F(DolmaRecordCheckerTest, AcceptsARevisionWithExtraAndWithoutTimestamps) {
+  Article article = WrittenArticle();
+  article.extra = {{"section", "경제"}, {"empty", std::nullopt}};
+  article.published_at.reset();
+  article.crawled_at.reset();
+  CheckedLine checked = Check(DolmaLine(3, article));
+  EXPECT_TRUE(checked.problems.empty()) << Details(checked);
+  EXPECT_TRUE(checked.dolma);
+  EXPECT_TRUE(checked.keyed);
+  EXPECT_EQ(checked.id, "119_0003042504");  // without "-r3"
+  EXPECT_EQ(checked.revision, 3u);
+}
+
+TEST_F(DolmaRecordCheckerTest, ByteFlippedInTextOrEditedHashIsHashMismatch) {
+  std::string line = DolmaLine();
+  std::string flipped = Replace(line, "인용", "인양");
+  CheckedLine checked = Check(flipped);
+  ASSERT_EQ(Codes(checked), std::vector<ProblemCode>{ProblemCode::kHashMismatch})
+      << Details(checked);
+  EXPECT_TRUE(checked.hash_mismatched);
+  EXPECT_TRUE(checked.keyed);
+  EXPECT_NE(checked.problems[0].detail.find("metadata.content_hash = "), std::string::npos);
+
+  std::string edited = Replace(line, WrittenArticle().content_hash, Sha256Hex("edited"));
+  checked = Check(edited);
+  ASSERT_EQ(Codes(checked), std::vector<ProblemCode>{ProblemCode::kHashMismatch});
+  EXPECT_EQ(ToHex(checked.text_hash), WrittenArticle().content_hash);
+}
+
+TEST_F(DolmaRecordCheckerTest, IdMustBeOidAidWithTheRevisionSuffixOfMetadataRevision) {
+  std::string revision = DolmaLine(3);
+  for (auto [from, to] : {std::pair{"-r3\"", "-r2\""}, std::pair{"-r3\"", "\""},
+                          std::pair{"\"119_0003042504-r3\"", "\"119_3042504-r3\""}}) {
+    CheckedLine checked = Check(Replace(revision, from, to));
+    EXPECT_EQ(Codes(checked), std::vector<ProblemCode>{ProblemCode::kIdMismatch})
+        << from << " -> " << to << "\n" << Details(checked);
+  }
+  EXPECT_EQ(Check(Replace(revision, "-r3\"", "-r2\"")).problems[0].detail,
+            "id '119_0003042504-r2' is not oid_aid-r<metadata.revision> '119_0003042504-r3'");
+  CheckedLine suffix_without_revision = Check(Replace(DolmaLine(), "\"119_0003042504\"",
+                                                      "\"119_0003042504-r2\""));
+  EXPECT_EQ(Codes(suffix_without_revision), std::vector<ProblemCode>{ProblemCode::kIdMismatch});
+  EXPECT_EQ(Codes(Check(Replace(DolmaLine(), "\"oid\":\"119\"", "\"oid\":\"11x\""))),
+            std::vector<ProblemCode>{ProblemCode::kBadKey});
+  EXPECT_EQ(Codes(Check(Replace(DolmaLine(3), "\"revision\":3", "\"revision\":1"))),
+            (std::vector<ProblemCode>{ProblemCode::kIdMismatch, ProblemCode::kBadValue}));
+}
+
+TEST_F(DolmaRecordCheckerTest, SchemaIsStrictAtBothLevels) {
+  std::string line = DolmaLine();
+  CheckedLine missing = Check(Replace(Replace(line, ",\"source\":\"naver-news\"", ""),
+                                      ",\"path\":\"dump/a.txt\"", ""));
+  ASSERT_EQ(Codes(missing), std::vector<ProblemCode>{ProblemCode::kMissingKey});
+  EXPECT_EQ(missing.problems[0].detail, "missing: source, metadata.path");
+  EXPECT_TRUE(missing.keyed);
+
+  CheckedLine unknown =
+      Check(Replace(Replace(line, "{\"id\"", "{\"url\":null,\"id\""), "\"metadata\":{",
+                    "\"metadata\":{\"note\":1,"));
+  ASSERT_EQ(Codes(unknown), std::vector<ProblemCode>{ProblemCode::kUnknownKey})
+      << Details(unknown);
+  EXPECT_EQ(unknown.problems[0].detail, "unknown: url, metadata.note");
+
+  CheckedLine wrong = Check(Replace(Replace(line, "\"source\":\"naver-news\"", "\"source\":7"),
+                                    "\"path\":\"dump/a.txt\"", "\"path\":null"));
+  ASSERT_EQ(Codes(wrong), std::vector<ProblemCode>{ProblemCode::kWrongType});
+  EXPECT_EQ(wrong.problems[0].detail,
+            "source is a number, not a string; metadata.path is null, not a string");
+
+  CheckedLine null_time = Check(Replace(line, "\"created\":\"", "\"created\":null,\"x\":\""));
+  EXPECT_EQ(Codes(null_time),
+            (std::vector<ProblemCode>{ProblemCode::kWrongType, ProblemCode::kUnknownKey}))
+      << Details(null_time);
+
+  CheckedLine repeated = Check(Replace(line, "\"metadata\":{", "\"metadata\":{\"oid\":\"119\","));
+  ASSERT_EQ(Codes(repeated), std::vector<ProblemCode>{ProblemCode::kRepeatedKey});
+  EXPECT_EQ(repeated.problems[0].detail, "repeated: metadata.oid");
+
+  CheckedLine flat = Check(line.substr(0, line.find(",\"metadata\":")) + ",\"metadata\":[]}");
+  EXPECT_EQ(Codes(flat), std::vector<ProblemCode>{ProblemCode::kWrongType});
+  EXPECT_TRUE(flat.keyed);
+}
+
+TEST_F(DolmaRecordCheckerTest, FormatMdRecordWithADolmaKeyStaysFormatMd) {
+  CheckedLine checked =
+      Check(RecordLineBuilder().Set("added", JsonString("2025-12-30T00:09:00+09:00")).Build());
+  EXPECT_FALSE(checked.dolma);
+  ASSERT_EQ(Codes(checked), std::vector<ProblemCode>{ProblemCode::kUnknownKey});
+  EXPECT_EQ(checked.problems[0].detail, "unknown: added");
+}
+
 TEST(RecordKindTest, FollowsTheFolderTheFileIsIn) {
   EXPECT_EQ(RecordKindOfPath("out/articles/r-000001.ndjson"), RecordKind::kArticle);
   EXPECT_EQ(RecordKindOfPath("out/quarantine/r-000001.ndjson"), RecordKind::kQuarantine);
@@ -306,6 +450,9 @@ TEST(LeadingRecordIdTest, ReadsOnlyThePipelinesOwnPrefix) {
   EXPECT_EQ(LeadingRecordId(R"({"id":"119_00030)"), "");
   EXPECT_EQ(LeadingRecordId(R"({"oid":"119","id":"1_2"})"), "");
   EXPECT_EQ(LeadingRecordId(R"({"id":"a\"b"})"), "");
+  // A Dolma revision's id, as the key it stands for.
+  EXPECT_EQ(LeadingRecordId(R"({"id":"119_0003042504-r2","text":"…)"), "119_0003042504");
+  EXPECT_EQ(LeadingRecordId(R"({"id":"119_0003042504-rx","text":"…)"), "");
 }
 
 }  // namespace
