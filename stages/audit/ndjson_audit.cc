@@ -111,7 +111,9 @@ void CheckBlock(const Block& block, const NdjsonInput& input,
       record.file = block.file;
       record.line = line;
       record.hash_verified = checked.hash_verified;
+      record.hash_mismatched = checked.hash_mismatched;
       record.content_hash = checked.content_hash;
+      record.text_hash = checked.text_hash;
       if (options.keep_sources) record.source = std::move(checked.source);
       result->records.push_back(std::move(record));
     }

@@ -60,9 +60,14 @@ struct KeyedRecord {
   uint32_t file = 0;      // index into the audited files
   uint64_t line = 0;
   bool hash_verified = false;
+  // content_hash is well formed but not the SHA-256 of text: the line has
+  // hash_mismatch, which the cross-check attributes with text_hash.
+  bool hash_mismatched = false;
   Sha256::Digest content_hash{};
+  Sha256::Digest text_hash{};  // SHA-256 of text; set when hash_mismatched
   bool duplicate = false;  // an earlier record (file, line order) has its key
-  std::string source;      // the record's "source", with keep_sources only
+  std::string source;      // the input path ("source", Dolma's metadata.path),
+                           // with keep_sources only
 };
 
 struct NdjsonAudit {

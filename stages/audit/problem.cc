@@ -34,6 +34,8 @@ std::string_view ProblemCodeName(ProblemCode code) {
     case ProblemCode::kUnknownRecord: return "unknown_record";
     case ProblemCode::kHashDiffersFromState: return "hash_differs_from_state";
     case ProblemCode::kBadStateEntry: return "bad_state_entry";
+    case ProblemCode::kTextEdited: return "text_edited";
+    case ProblemCode::kContentHashEdited: return "content_hash_edited";
   }
   return "";
 }

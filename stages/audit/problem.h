@@ -50,8 +50,13 @@ enum class ProblemCode : uint8_t {
   kUnknownRecord,
   kHashDiffersFromState,
   kBadStateEntry,
+  // The cross-check's attribution of a record's hash_mismatch, reported
+  // instead of it: which of text and content_hash still has the hash the
+  // state recorded for the record's version.
+  kTextEdited,
+  kContentHashEdited,
 };
-inline constexpr int kProblemCodeCount = 26;
+inline constexpr int kProblemCodeCount = 28;
 
 // The code as it appears in a problem record, e.g. "hash_mismatch".
 std::string_view ProblemCodeName(ProblemCode code);

@@ -1,5 +1,8 @@
 #include "stages/audit/state_check.h"
 
+#include <map>
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "stages/dedup/dedup_entry.h"
@@ -17,12 +20,62 @@ std::string RevisionName(size_t revision) {
   return revision == 1 ? "the key" : fmt::format("revision {}", revision);
 }
 
+// Which of text and content_hash of a hash_mismatch record still has the
+// hash the state recorded when it was emitted.
+std::pair<ProblemCode, std::string> AttributeMismatch(const KeyedRecord& record,
+                                                      const DedupVersion& version) {
+  std::string content_hash = ToHex(record.content_hash);
+  std::string text_hash = ToHex(record.text_hash);
+  if (record.text_hash == version.hash) {
+    return {ProblemCode::kContentHashEdited,
+            fmt::format("content_hash {} was edited: the SHA-256 of text is {}, the "
+                        "state has {}",
+                        content_hash, text_hash, DescribeVersion(version))};
+  }
+  if (record.content_hash == version.hash) {
+    return {ProblemCode::kTextEdited,
+            fmt::format("text was edited: its SHA-256 is {}, content_hash is the state's "
+                        "{}",
+                        text_hash, DescribeVersion(version))};
+  }
+  return {ProblemCode::kHashDiffersFromState,
+          fmt::format("neither content_hash {} nor the SHA-256 of text {} is the hash "
+                      "the state has: {}",
+                      content_hash, text_hash, DescribeVersion(version))};
+}
+
+// Rewrites the hash_mismatch problem of each attributed line (file, line).
+void ReplaceAttributedMismatches(
+    const std::vector<NdjsonInput>& files,
+    const std::map<std::pair<uint32_t, uint64_t>, std::pair<ProblemCode, std::string>>&
+        attributed,
+    std::vector<Problem>* problems) {
+  if (attributed.empty()) return;
+  // Problems name their file by source; sources are distinct per file.
+  std::map<std::string_view, uint32_t> file_of;
+  for (size_t i = 0; i < files.size(); ++i) {
+    file_of.emplace(files[i].source, static_cast<uint32_t>(i));
+  }
+  for (Problem& problem : *problems) {
+    if (problem.code != ProblemCode::kHashMismatch) continue;
+    auto file = file_of.find(problem.source);
+    if (file == file_of.end()) continue;
+    auto found = attributed.find({file->second, problem.line});
+    if (found == attributed.end()) continue;
+    problem.code = found->second.first;
+    problem.detail = found->second.second;
+  }
+}
+
 }  // namespace
 
-Status CrossCheckState(StateDb* state, const std::vector<KeyedRecord>& records,
+Status CrossCheckState(StateDb* state, NdjsonAudit* audit,
                        const std::vector<NdjsonInput>& files,
                        const std::string& articles_dir,
                        std::vector<Problem>* problems, StateCheckTally* tally) {
+  const std::vector<KeyedRecord>& records = audit->records;
+  // hash_mismatch lines the state attributes, by (file, line).
+  std::map<std::pair<uint32_t, uint64_t>, std::pair<ProblemCode, std::string>> attributed;
   auto record_problem = [&](ProblemCode code, const KeyedRecord& record,
                             std::string detail) {
     Problem problem;
@@ -86,8 +139,13 @@ Status CrossCheckState(StateDb* state, const std::vector<KeyedRecord>& records,
         continue;
       }
       found[index] = true;
-      // A record whose own hash is wrong was reported already; its text
-      // and its content_hash disagree, so neither is compared here.
+      // A record whose own hash is wrong was reported as hash_mismatch; the
+      // state's hash says which half of it changed.
+      if (record.hash_mismatched) {
+        attributed.emplace(std::pair{record.file, record.line},
+                           AttributeMismatch(record, version));
+        continue;
+      }
       if (record.hash_verified && record.content_hash != version.hash) {
         record_problem(ProblemCode::kHashDiffersFromState, record,
                        fmt::format("content_hash {}, the state has {}",
@@ -112,6 +170,7 @@ Status CrossCheckState(StateDb* state, const std::vector<KeyedRecord>& records,
   }
   INGEST_RETURN_IF_ERROR(cursor->status());
   unknown_keys_before("", /*to_the_end=*/true);
+  ReplaceAttributedMismatches(files, attributed, &audit->problems);
   return Status::OK();
 }
 

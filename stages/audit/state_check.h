@@ -4,7 +4,13 @@
 // every record there stands for such a version. This catches what checking
 // the records alone cannot: a deleted or truncated chunk (missing_record),
 // a record added by hand (unknown_record), a record edited consistently,
-// text and content_hash together (hash_differs_from_state).
+// text and content_hash together (hash_differs_from_state). It also tells
+// what the record alone cannot: of a record whose content_hash is not the
+// SHA-256 of its text (hash_mismatch), which of the two was edited, since
+// the state holds the hash the record was emitted with. That attribution
+// (text_edited, content_hash_edited, or hash_differs_from_state when
+// neither has the state's hash) replaces the line's hash_mismatch, so each
+// fault is reported once under its own code.
 //
 // Reads the state through one cursor (a merge join of the sorted index
 // with the sorted records); writes nothing. Not thread-safe: one call at a
@@ -29,11 +35,13 @@ struct StateCheckTally {
   uint64_t matched = 0;   // of those, found with their record
 };
 
-// REQUIRES: `records` come from AuditNdjsonFiles over `files` (sorted, with
-// duplicates marked). Problems are appended in key order; missing_record
-// names `articles_dir` as its source. Non-OK only when the state cannot be
-// read.
-Status CrossCheckState(StateDb* state, const std::vector<KeyedRecord>& records,
+// REQUIRES: `audit` comes from AuditNdjsonFiles over `files` (records
+// sorted, duplicates marked). The hash_mismatch problems of audit->problems
+// the state attributes are rewritten in place (same line, new code and
+// detail); the cross-check's own problems are appended to *problems in key
+// order, missing_record naming `articles_dir` as its source. Non-OK only
+// when the state cannot be read.
+Status CrossCheckState(StateDb* state, NdjsonAudit* audit,
                        const std::vector<NdjsonInput>& files,
                        const std::string& articles_dir,
                        std::vector<Problem>* problems, StateCheckTally* tally);

@@ -65,7 +65,8 @@ class StateCheckTest : public ::testing::Test {
   static std::string GoodChunk() { return Line("1", "a") + Line("2", "b") + Line("2", "b3", 3); }
 
   // Audits `chunks` (written as files 1.ndjson, 2.ndjson, …) and cross-
-  // checks them; the audit's own problems go to *audit_problems.
+  // checks them; the audit's own problems, as the cross-check left them,
+  // go to *audit_problems.
   std::vector<Problem> CrossCheck(const std::vector<std::string>& chunks,
                                   std::vector<Problem>* audit_problems = nullptr) {
     std::vector<NdjsonInput> files;
@@ -79,11 +80,12 @@ class StateCheckTest : public ::testing::Test {
     options.threads = 2;
     Result<NdjsonAudit> audit = AuditNdjsonFiles(files, options);
     EXPECT_OK(audit.status());
-    if (audit_problems != nullptr) *audit_problems = audit->problems;
     std::vector<Problem> problems;
     tally_ = StateCheckTally();
-    EXPECT_OK(CrossCheckState(state_.get(), audit->records, files, dir_.Join("articles"),
+    EXPECT_OK(CrossCheckState(state_.get(), &*audit, files, dir_.Join("articles"),
                               &problems, &tally_));
+    // After the cross-check, which attributes hash_mismatch lines in place.
+    if (audit_problems != nullptr) *audit_problems = audit->problems;
     return problems;
   }
 
@@ -171,19 +173,71 @@ TEST_F(StateCheckTest, ConsistentlyEditedRecordIsHashDiffersFromState) {
             std::string::npos);
 }
 
-TEST_F(StateCheckTest, RecordWithItsOwnHashMismatchIsReportedOnceByTheAudit) {
-  std::string edited = RecordLineBuilder()
-                           .Key("119", "1")
-                           .Text("a")
-                           .Set("content_hash", JsonString(Sha256Hex("zzz")))
-                           .Build() +
-                       "\n";
+// A record whose content_hash is not the SHA-256 of its text: the state's
+// hash tells which of the two changed, and that code replaces the audit's
+// hash_mismatch on the same line.
+std::string MismatchedLine(std::string_view aid, std::string_view text,
+                           std::string_view hashed_text, int revision = 1) {
+  RecordLineBuilder builder;
+  builder.Key("119", aid).Text(text).Set("content_hash", JsonString(Sha256Hex(hashed_text)));
+  if (revision > 1) builder.Set("revision", std::to_string(revision));
+  return builder.Build() + "\n";
+}
+
+TEST_F(StateCheckTest, EditedContentHashIsContentHashEditedInsteadOfHashMismatch) {
+  std::vector<Problem> audit_problems;
+  std::vector<Problem> problems = CrossCheck(
+      {MismatchedLine("1", "a", "zzz") + Line("2", "b") + Line("2", "b3", 3)},
+      &audit_problems);
+  ASSERT_EQ(audit_problems.size(), 1u) << Describe(audit_problems);
+  EXPECT_EQ(audit_problems[0].code, ProblemCode::kContentHashEdited);
+  EXPECT_EQ(audit_problems[0].line, 1u);
+  EXPECT_EQ(audit_problems[0].id, "119_1");
+  EXPECT_EQ(audit_problems[0].detail,
+            "content_hash " + Sha256Hex("zzz") + " was edited: the SHA-256 of text is " +
+                Sha256Hex("a") + ", the state has content_hash " + Sha256Hex("a") +
+                ", first seen in dump/119_1/a.txt, run 20251230T000900.123Z");
+  EXPECT_TRUE(problems.empty()) << Describe(problems);  // not missing either
+  EXPECT_EQ(tally_.matched, 2u);
+}
+
+TEST_F(StateCheckTest, EditedTextIsTextEditedInsteadOfHashMismatch) {
+  std::vector<Problem> audit_problems;
+  std::vector<Problem> problems = CrossCheck(
+      {Line("1", "a") + MismatchedLine("2", "b, edited", "b") + Line("2", "b3", 3)},
+      &audit_problems);
+  ASSERT_EQ(audit_problems.size(), 1u) << Describe(audit_problems);
+  EXPECT_EQ(audit_problems[0].code, ProblemCode::kTextEdited);
+  EXPECT_EQ(audit_problems[0].line, 2u);
+  EXPECT_EQ(audit_problems[0].id, "119_2");
+  EXPECT_NE(audit_problems[0].detail.find("its SHA-256 is " + Sha256Hex("b, edited")),
+            std::string::npos)
+      << audit_problems[0].detail;
+  EXPECT_TRUE(problems.empty()) << Describe(problems);
+}
+
+TEST_F(StateCheckTest, BothHalvesEditedIsHashDiffersFromStateInsteadOfHashMismatch) {
+  std::vector<Problem> audit_problems;
+  std::vector<Problem> problems = CrossCheck(
+      {Line("1", "a") + Line("2", "b") + MismatchedLine("2", "x", "y", 3)}, &audit_problems);
+  ASSERT_EQ(audit_problems.size(), 1u) << Describe(audit_problems);
+  EXPECT_EQ(audit_problems[0].code, ProblemCode::kHashDiffersFromState);
+  EXPECT_EQ(audit_problems[0].line, 3u);
+  EXPECT_NE(audit_problems[0].detail.find("neither content_hash " + Sha256Hex("y") +
+                                          " nor the SHA-256 of text " + Sha256Hex("x")),
+            std::string::npos)
+      << audit_problems[0].detail;
+  EXPECT_TRUE(problems.empty()) << Describe(problems);
+}
+
+TEST_F(StateCheckTest, HashMismatchOfAKeyTheStateLacksStaysHashMismatch) {
   std::vector<Problem> audit_problems;
   std::vector<Problem> problems =
-      CrossCheck({edited + Line("2", "b") + Line("2", "b3", 3)}, &audit_problems);
-  ASSERT_EQ(audit_problems.size(), 1u);
+      CrossCheck({GoodChunk() + MismatchedLine("7", "g", "h")}, &audit_problems);
+  ASSERT_EQ(audit_problems.size(), 1u) << Describe(audit_problems);
   EXPECT_EQ(audit_problems[0].code, ProblemCode::kHashMismatch);
-  EXPECT_TRUE(problems.empty()) << Describe(problems);  // neither differs nor missing
+  ASSERT_EQ(problems.size(), 1u) << Describe(problems);
+  EXPECT_EQ(problems[0].code, ProblemCode::kUnknownRecord);
 }
 
 TEST_F(StateCheckTest, DuplicatedRecordIsReportedOnceByTheAudit) {
