@@ -1,8 +1,9 @@
 // `crawl-ingest audit`, the real binary end to end: a clean corpus and a
-// clean output audit clean; the article audit gives exactly the run's
-// quarantine decisions; each way of tampering with the output is found
-// with its own problem code; the audit changes nothing on disk, works
-// while a run holds the state, and exits 2 on bad usage.
+// clean output audit clean, in both article layouts (FORMAT.md §3 and
+// Dolma); the article audit gives exactly the run's quarantine decisions;
+// each way of tampering with the output is found with its own problem
+// code; the audit changes nothing on disk, works while a run holds the
+// state, and exits 2 on bad usage.
 #include <simdjson.h>
 
 #include <chrono>
@@ -67,6 +68,8 @@ class AuditCommandTest : public ::testing::Test {
   }
 
   std::vector<std::string> Chunks() { return NdjsonFilesIn(work_.Join("out/articles")); }
+
+  void ExpectEveryTamperCaseUnderItsOwnCode(const std::vector<std::string>& run_options);
 
   static TempDir* corpus_;
   TempDir work_;
@@ -194,36 +197,49 @@ std::string FlipTextByte(std::string line) {
   return line;
 }
 
-TEST_F(AuditCommandTest, ByteFlippedInTextIsHashMismatchAtItsLine) {
+TEST_F(AuditCommandTest, ByteFlippedInTextIsHashMismatchAloneAndTextEditedWithTheState) {
   Ingest();
   std::string chunk = Chunks()[1];
   std::vector<std::string> lines = LinesOf(chunk);
   lines[4] = FlipTextByte(lines[4]);
   WriteLines(chunk, lines);
-  for (ProcessResult audit : {AuditArticles(), AuditWithState()}) {
+  std::string hash = JsonField(lines[4], "content_hash");
+  // Alone the record cannot tell which half changed; the state can.
+  for (auto [audit, code] : {std::pair{AuditArticles(), "hash_mismatch"},
+                             std::pair{AuditWithState(), "text_edited"}}) {
     EXPECT_EQ(audit.exit_code, 1) << audit.err;
     std::vector<ProblemRecord> problems = ParseProblemRecords(audit.out);
-    ASSERT_EQ(ProblemCodes(problems), std::vector<std::string>{"hash_mismatch"}) << audit.out;
+    ASSERT_EQ(ProblemCodes(problems), std::vector<std::string>{code}) << audit.out;
     EXPECT_EQ(problems[0].source, chunk);
     EXPECT_EQ(problems[0].line, 5u);
     EXPECT_EQ(problems[0].id, JsonField(lines[4], "id"));
+    EXPECT_NE(problems[0].detail.find(hash), std::string::npos) << problems[0].detail;
   }
+  EXPECT_NE(AuditArticles().out.find("audit --state DIR --out DIR tells"), std::string::npos);
 }
 
-TEST_F(AuditCommandTest, EditedContentHashIsHashMismatch) {
+TEST_F(AuditCommandTest, EditedContentHashIsHashMismatchAloneAndContentHashEditedWithTheState) {
   Ingest();
   std::string chunk = Chunks()[0];
   std::vector<std::string> lines = LinesOf(chunk);
   std::string hash = JsonField(lines[0], "content_hash");
   lines[0].replace(lines[0].find(hash), hash.size(), Sha256Hex("edited"));
   WriteLines(chunk, lines);
-  for (ProcessResult audit : {AuditArticles(), AuditWithState()}) {
+  for (auto [audit, code] : {std::pair{AuditArticles(), "hash_mismatch"},
+                             std::pair{AuditWithState(), "content_hash_edited"}}) {
     EXPECT_EQ(audit.exit_code, 1) << audit.err;
     std::vector<ProblemRecord> problems = ParseProblemRecords(audit.out);
-    ASSERT_EQ(ProblemCodes(problems), std::vector<std::string>{"hash_mismatch"}) << audit.out;
+    ASSERT_EQ(ProblemCodes(problems), std::vector<std::string>{code}) << audit.out;
     EXPECT_EQ(problems[0].line, 1u);
     EXPECT_NE(problems[0].detail.find(Sha256Hex("edited")), std::string::npos);
   }
+  // The output given as INPUT too: OUT/articles is audited once, by the
+  // cross-check, so the fault is still reported once.
+  ProcessResult both = Audit({"--state", work_.Join("state"), "--out", work_.Join("out"),
+                              work_.Join("out")});
+  EXPECT_EQ(ProblemCodes(ParseProblemRecords(both.out)),
+            std::vector<std::string>{"content_hash_edited"})
+      << both.out;
 }
 
 TEST_F(AuditCommandTest, ConsistentlyEditedRecordIsFoundOnlyAgainstTheState) {
@@ -372,6 +388,143 @@ TEST_F(AuditCommandTest, CompressedOutputAuditsCleanAndACutChunkIsBadCompression
   EXPECT_EQ(std::count(codes.begin(), codes.end(), "missing_record") + 1,
             static_cast<long>(codes.size()))
       << cut.out;
+}
+
+// The content_hash of an article line in either layout (Dolma keeps it in
+// metadata).
+std::string ContentHashOf(std::string_view line) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element element;
+  std::string_view hash;
+  if (parser.parse(line.data(), line.size()).get(element) ||
+      (element["content_hash"].get(hash) &&
+       element.at_pointer("/metadata/content_hash").get(hash))) {
+    ADD_FAILURE() << "no content_hash in " << line;
+    return "";
+  }
+  return std::string(hash);
+}
+
+// `line` as a record of the key oid_aid nobody emitted, with its text and
+// hash unchanged: a well-formed record added by hand, in either layout.
+std::string UnderNewKey(std::string line, const std::string& oid, const std::string& aid) {
+  std::string id = JsonField(line, "id");
+  std::string old_oid = id.substr(0, id.find('_'));
+  std::string old_aid = id.substr(id.find('_') + 1);
+  for (auto [from, to] : {std::pair{"\"id\":\"" + id + "\"", "\"id\":\"" + oid + "_" + aid + "\""},
+                          std::pair{"\"oid\":\"" + old_oid + "\"", "\"oid\":\"" + oid + "\""},
+                          std::pair{"\"aid\":\"" + old_aid + "\"", "\"aid\":\"" + aid + "\""}}) {
+    size_t at = line.find(from);
+    EXPECT_NE(at, std::string::npos) << from << " in " << line;
+    if (at != std::string::npos) line.replace(at, from.size(), to);
+  }
+  return line;
+}
+
+// Issue 5's tamper cases all at once, each in its own place, on the
+// output of `run` with `run_options`: with the state, each is found under
+// its own code, and nothing else is reported.
+void AuditCommandTest::ExpectEveryTamperCaseUnderItsOwnCode(
+    const std::vector<std::string>& run_options) {
+  Ingest(run_options);
+  std::vector<std::string> chunks = Chunks();
+  ASSERT_GE(chunks.size(), 4u);
+  // The first chunk: a byte flipped in the text of line 1, the content_hash
+  // of line 2 edited.
+  std::vector<std::string> first = LinesOf(chunks[0]);
+  const std::string copied_line = first[2];
+  first[0] = FlipTextByte(first[0]);
+  std::string hash = ContentHashOf(first[1]);
+  first[1].replace(first[1].find(hash), hash.size(), Sha256Hex("edited"));
+  WriteLines(chunks[0], first);
+  // The second chunk deleted.
+  std::set<std::string> lost;
+  for (const std::string& line : LinesOf(chunks[1])) lost.insert(JsonField(line, "id"));
+  fs::remove(chunks[1]);
+  // The third: a record added by hand, then a copy of a line of the first.
+  std::vector<std::string> third = LinesOf(chunks[2]);
+  third.push_back(UnderNewKey(third[0], "999", "0000000001"));
+  third.push_back(copied_line);
+  WriteLines(chunks[2], third);
+  // The last: its last line cut in half, so its key is lost too.
+  std::vector<std::string> last = LinesOf(chunks.back());
+  lost.insert(JsonField(last.back(), "id"));
+  std::string contents = ReadFile(chunks.back());
+  contents.resize(contents.size() - last.back().size() / 2);
+  WriteFile(chunks.back(), contents);
+
+  struct Where {
+    std::string source;
+    uint64_t line;
+    std::string id;
+  };
+  std::map<std::string, std::vector<Where>> expected = {
+      {"text_edited", {{chunks[0], 1, JsonField(first[0], "id")}}},
+      {"content_hash_edited", {{chunks[0], 2, JsonField(first[1], "id")}}},
+      {"unknown_record", {{chunks[2], third.size() - 1, "999_0000000001"}}},
+      {"duplicate_key", {{chunks[2], third.size(), JsonField(copied_line, "id")}}},
+      {"partial_line", {{chunks.back(), last.size(), JsonField(last.back(), "id")}}},
+  };
+  for (const std::string& id : lost) {
+    expected["missing_record"].push_back({work_.Join("out") + "/articles", 0, id});
+  }
+  ProcessResult audit = AuditWithState();
+  EXPECT_EQ(audit.exit_code, 1) << audit.err;
+  std::map<std::string, std::vector<Where>> found;
+  for (const ProblemRecord& problem : ParseProblemRecords(audit.out)) {
+    found[problem.problem].push_back({problem.source, problem.line, problem.id});
+  }
+  EXPECT_EQ(found.size(), 6u) << audit.out;  // six codes, one per kind of tampering
+  for (const auto& [code, places] : expected) {
+    ASSERT_EQ(found[code].size(), places.size()) << code << "\n" << audit.out;
+    for (size_t i = 0; i < places.size(); ++i) {
+      EXPECT_EQ(found[code][i].source, places[i].source) << code;
+      EXPECT_EQ(found[code][i].line, places[i].line) << code;
+      EXPECT_EQ(found[code][i].id, places[i].id) << code;
+    }
+  }
+
+  // Alone, the records tell only what is wrong with them.
+  ProcessResult alone = AuditArticles();
+  EXPECT_EQ(ProblemCodes(ParseProblemRecords(alone.out)),
+            (std::vector<std::string>{"hash_mismatch", "hash_mismatch", "duplicate_key",
+                                      "partial_line"}))
+      << alone.out;
+}
+
+TEST_F(AuditCommandTest, EveryTamperCaseHasItsOwnCode) {
+  ExpectEveryTamperCaseUnderItsOwnCode({});
+}
+
+TEST_F(AuditCommandTest, EveryTamperCaseHasItsOwnCodeInDolmaOutput) {
+  ExpectEveryTamperCaseUnderItsOwnCode({"--schema", "dolma"});
+}
+
+TEST_F(AuditCommandTest, DolmaOutputWithRevisionsAuditsCleanAndMatchesTheState) {
+  Ingest({"--schema", "dolma", "--revisions", "emit"});
+  std::string all;
+  for (const std::string& chunk : Chunks()) all += ReadFile(chunk);
+  ASSERT_NE(all.find("\"metadata\":{"), std::string::npos);
+  ASSERT_NE(all.find("-r2\",\"text\":"), std::string::npos);  // a revision is there
+  ProcessResult audit = Audit({"--state", work_.Join("state"), "--out", work_.Join("out"),
+                               work_.Join("out")});
+  EXPECT_EQ(audit.exit_code, 0) << audit.err << audit.out;
+  EXPECT_EQ(audit.out, "");
+  ProcessResult stats = RunProcess(Binary({"state", "stats", "--state", work_.Join("state")}));
+  simdjson::dom::parser parser;
+  int64_t emitted = 0;
+  ASSERT_FALSE(parser.parse(stats.out)["emitted"].get(emitted)) << stats.out;
+  EXPECT_NE(audit.err.find(fmt::format("state_emitted={} state_matched={}", emitted, emitted)),
+            std::string::npos)
+      << audit.err;
+}
+
+TEST_F(AuditCommandTest, CompressedDolmaOutputAuditsClean) {
+  Ingest({"--schema", "dolma", "--compress", "gzip"});
+  EXPECT_TRUE(Chunks().empty());  // every record comes through gzip
+  ProcessResult audit = Audit({"--state", work_.Join("state"), "--out", work_.Join("out"),
+                               work_.Join("out")});
+  EXPECT_EQ(audit.exit_code, 0) << audit.err << audit.out;
 }
 
 TEST_F(AuditCommandTest, ReportOptionWritesTheRecordsToTheFileInstead) {

@@ -226,6 +226,29 @@ TEST_F(StateCommandTest, RebuildReadsCompressedChunks) {
             State({"export", "--state", work_.Join("state")}).out);
 }
 
+TEST_F(StateCommandTest, RebuildFromDolmaOutputGivesBackTheIndexAndARescanEmitsNothing) {
+  std::vector<std::string> dolma = {"--schema", "dolma", "--compress", "gzip",
+                                    "--revisions", "emit"};
+  ASSERT_EQ(Ingest("state", "out", dolma).exit_code, 0);
+  ProcessResult rebuild = Rebuild("rebuilt");
+  ASSERT_EQ(rebuild.exit_code, 0) << rebuild.err << rebuild.out;
+  // Keys, hashes, revision numbers, input paths (metadata.path) and run ids.
+  std::string original = State({"export", "--state", work_.Join("state")}).out;
+  EXPECT_FALSE(original.empty());
+  EXPECT_EQ(State({"export", "--state", work_.Join("rebuilt")}).out, original);
+  ProcessResult audit = RunProcess(Binary({"audit", "--state", work_.Join("rebuilt"),
+                                           "--out", work_.Join("out")}));
+  EXPECT_EQ(audit.exit_code, 0) << audit.err << audit.out;
+
+  ProcessResult rescan = Ingest("rebuilt", "out2", dolma);
+  ASSERT_EQ(rescan.exit_code, 0) << rescan.err;
+  EXPECT_NE(rescan.err.find(" emitted=0 "), std::string::npos) << rescan.err;
+  EXPECT_NE(rescan.err.find(" revisions=0 "), std::string::npos) << rescan.err;
+  for (const auto& entry : fs::directory_iterator(work_.Join("out2/articles"))) {
+    ADD_FAILURE() << "emitted again: " << entry.path();
+  }
+}
+
 TEST_F(StateCommandTest, RebuildRefusesAStateThatAlreadyHasAnIndex) {
   ASSERT_EQ(Ingest("state", "out").exit_code, 0);
   std::string before = State({"export", "--state", work_.Join("state")}).out;
