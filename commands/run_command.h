@@ -29,7 +29,9 @@ struct RunConfig {
   int default_offset_minutes = 9 * 60;
   uint64_t max_file_size = 64ull << 20;
   uint64_t chunk_records = 100000;
-  uint64_t chunk_bytes = 256ull << 20;
+  // A chunk is one commit: its state entries are one RocksDB write, so its
+  // size also bounds the memtables (and the run's peak RSS).
+  uint64_t chunk_bytes = 64ull << 20;
   bool rescan = false;       // read every file, whatever the index says
   bool trust_names = false;  // skip indexed paths without a stat
   // An INPUT of "-" stands for the paths listed on stdin, one per line or,

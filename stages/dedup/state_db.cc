@@ -137,9 +137,10 @@ Result<std::unique_ptr<StateDb>> StateDb::Open(const std::string& directory,
   db_options.max_open_files = 512;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db_options.keep_log_file_num = 2;
-  // Memory stays bounded whatever the state's size: two 32 MiB memtables
+  // Memory stays bounded whatever the state's size: two 8 MiB memtables
+  // (each may overshoot by one commit's batch, bounded by --chunk-bytes)
   // and a 32 MiB block cache (RocksDB's defaults grow RSS with the run).
-  db_options.write_buffer_size = 32 << 20;
+  db_options.write_buffer_size = 8 << 20;
   db_options.max_write_buffer_number = 2;
   // A fresh key (most keys of a first run) misses the memtable: a bloom
   // filter over whole keys answers that without a skip-list search.

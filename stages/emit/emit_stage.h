@@ -38,7 +38,7 @@ struct EmitOptions {
   bool to_stdout = false;   // articles to stdout, no files at all
   std::string run_id;
   uint64_t chunk_records = 100000;
-  uint64_t chunk_bytes = 256ull << 20;  // uncompressed record bytes
+  uint64_t chunk_bytes = 64ull << 20;  // uncompressed record bytes
   // Article chunks only (*.ndjson.zst / *.ndjson.gz); quarantine and
   // duplicate records stay plain NDJSON.
   Compression compression = Compression::kNone;
