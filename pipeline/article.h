@@ -119,17 +119,41 @@ struct Article {
   // oid + "_" + aid.
   std::string Key() const { return oid + "_" + aid; }
 
-  // Back to a fresh article, keeping the capacity of the large buffers so a
-  // recycled article allocates nothing for the next file (a buffer that
-  // grew past 1 MiB for one huge file is released instead).
+  // Back to a fresh article, keeping the capacity of every string buffer
+  // so a recycled article allocates (almost) nothing for the next file; a
+  // large buffer that grew past 1 MiB for one huge file is released.
+  // Every member is reset here: a new member must be added (the
+  // static_assert below the struct is a reminder).
   void Reset() {
-    std::string raw_buffer = std::move(raw);
-    std::string text_buffer = std::move(text);
-    std::string record_buffer = std::move(record);
-    *this = Article();
-    raw = Recycled(std::move(raw_buffer));
-    text = Recycled(std::move(text_buffer));
-    record = Recycled(std::move(record_buffer));
+    seq = 0;
+    file_index = 0;
+    record_index = 0;
+    source.clear();
+    path.clear();
+    raw = Recycled(std::move(raw));
+    bytes_read = 0;
+    known_stamp.reset();
+    stamp.reset();
+    outcome = Outcome::kPending;
+    reason = QuarantineReason::kNone;
+    detail.clear();
+    id.clear();
+    oid.clear();
+    aid.clear();
+    for (std::optional<std::string>* field :
+         {&url, &title, &publisher, &author, &category, &published_at, &crawled_at}) {
+      field->reset();
+    }
+    stored_hash.clear();
+    extra.clear();
+    text = Recycled(std::move(text));
+    content_hash.clear();
+    content_digest = {};
+    has_content_digest = false;
+    record = Recycled(std::move(record));
+    record_revision_at = 0;
+    first_source.clear();
+    revision = 0;
   }
   void Quarantine(QuarantineReason why, std::string evidence) {
     outcome = Outcome::kQuarantined;
@@ -137,6 +161,12 @@ struct Article {
     detail = std::move(evidence);
   }
 };
+
+#if defined(__x86_64__) && defined(__GLIBCXX__)
+static_assert(sizeof(Article) == 832,
+              "Article changed: reset the new member in Article::Reset(), then "
+              "update this size");
+#endif
 
 // A run of consecutive articles; batches are numbered from 0 in input order
 // so serial stages can restore that order.

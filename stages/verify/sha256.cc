@@ -26,13 +26,19 @@ Result<Sha256::Digest> Sha256::Hash(std::string_view data) {
 }
 
 std::string ToHex(const Sha256::Digest& digest) {
+  std::string out;
+  AssignHex(digest, &out);
+  return out;
+}
+
+void AssignHex(const Sha256::Digest& digest, std::string* hex) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(64, '0');
+  hex->resize(2 * digest.size());
+  char* out = hex->data();
   for (size_t i = 0; i < digest.size(); ++i) {
     out[2 * i] = kHex[digest[i] >> 4];
     out[2 * i + 1] = kHex[digest[i] & 0xF];
   }
-  return out;
 }
 
 bool FromHex(std::string_view hex, Sha256::Digest* digest) {

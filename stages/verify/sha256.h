@@ -34,6 +34,8 @@ class Sha256 {
 
 // 64 lowercase hex digits.
 std::string ToHex(const Sha256::Digest& digest);
+// ToHex into `*hex`, reusing its buffer.
+void AssignHex(const Sha256::Digest& digest, std::string* hex);
 // Parses 64 hex digits of either case; false when malformed.
 bool FromHex(std::string_view hex, Sha256::Digest* digest);
 

@@ -32,7 +32,7 @@ Result<Disposition> VerifyStage::Process(Article& article,
   Result<Sha256::Digest> digest =
       static_cast<VerifyState*>(state)->sha256.Hash(article.text);
   if (!digest.ok()) return digest.status();
-  article.content_hash = ToHex(*digest);
+  AssignHex(*digest, &article.content_hash);
   article.content_digest = *digest;
   article.has_content_digest = true;
   if (!EqualsIgnoringCase(article.content_hash, article.stored_hash)) {
