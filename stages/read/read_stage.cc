@@ -12,8 +12,8 @@ namespace ingest {
 
 namespace {
 
-// A worker's read buffer, reused for every file: most articles fit in one
-// read(2) into it, and only then are copied into an exact-size string.
+// A worker's read buffer, for files whose size fstat did not tell (or that
+// grew while being read); the rest are read straight into the article.
 class ReadState : public WorkerState {
  public:
   std::vector<char> buffer = std::vector<char>(256 << 10);
@@ -74,12 +74,34 @@ Result<Disposition> ReadStage::Process(Article& article,
   // Stamped before reading: a write after this moves the mtime, so the
   // next run reads the file again.
   struct stat info;
-  if (fstat(fd, &info) == 0) article.stamp = StampOf(info);
+  const bool stated = fstat(fd, &info) == 0;
+  if (stated) article.stamp = StampOf(info);
   article.raw.clear();
   uint64_t total = 0;
   const uint64_t limit = options_.max_file_size;
   int read_errno = 0;
-  while (true) {
+  bool at_end = false;
+  if (stated && S_ISREG(info.st_mode) && static_cast<uint64_t>(info.st_size) < limit) {
+    // The common case in one read(2), straight into the article: asking
+    // one byte more than fstat's size makes a short read the end of the
+    // file, so no second read is needed to see it. A file that grew since
+    // the fstat fills the request and is read on below.
+    const size_t request = static_cast<size_t>(info.st_size) + 1;
+    article.raw.resize(request);
+    ssize_t n;
+    do {
+      n = read(fd, article.raw.data(), request);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      read_errno = errno;
+      article.raw.clear();
+    } else {
+      article.raw.resize(static_cast<size_t>(n));
+      total = static_cast<uint64_t>(n);
+      at_end = static_cast<size_t>(n) < request;
+    }
+  }
+  while (!at_end && read_errno == 0) {
     ssize_t n = read(fd, buffer.data(), buffer.size());
     if (n < 0) {
       if (errno == EINTR) continue;

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "stages/read/read_stage.h"
 #include "tests/testing/testing.h"
@@ -129,6 +131,23 @@ TEST(ReadStageTest, ReadsUpToTheLimitAndQuarantinesOneByteMore) {
   EXPECT_EQ(big.reason, QuarantineReason::kTooLarge);
   EXPECT_LT(big.bytes_read, 2u << 20);  // stopped early, did not read it all
   EXPECT_TRUE(big.raw.empty());
+}
+
+// A regular file whose fstat size is not its length (procfs reports 0): the
+// single sized read must not be taken for the whole file.
+TEST(ReadStageTest, ReadsAFileLongerThanItsStatSizeToItsEnd) {
+  std::ifstream expected_stream("/proc/self/maps");
+  std::string expected((std::istreambuf_iterator<char>(expected_stream)),
+                       std::istreambuf_iterator<char>());
+  ASSERT_GT(expected.size(), 1u);
+  Article maps = ReadOne("/proc/self/maps", 64 << 20);
+  EXPECT_EQ(maps.outcome, Outcome::kPending);
+  ASSERT_TRUE(maps.stamp.has_value());
+  EXPECT_EQ(maps.stamp->size, 0u);
+  // The map lists this process's mappings, which may change between the two
+  // reads; its first line (the executable) does not.
+  EXPECT_GT(maps.raw.size(), 1u);
+  EXPECT_EQ(maps.raw.substr(0, maps.raw.find('\n')), expected.substr(0, expected.find('\n')));
 }
 
 TEST(ReadStageTest, QuarantinesEmptyAndVanishedFiles) {
