@@ -77,6 +77,47 @@ TEST_F(DedupStageTest, FirstOccurrenceInABatchWinsAndLaterCopiesAreDuplicates) {
   EXPECT_EQ(result[2], Disposition::kContinue);
 }
 
+// The runner commits a detached chunk on another thread while the next
+// chunk is decided: until that commit is finished, its keys are known only
+// to the stage, and must still be seen.
+TEST_F(DedupStageTest, KeysOfACommitInFlightAreSeenByTheNextChunk) {
+  DedupStage stage(state_.get(), DedupOptions{false, "run1"});
+  auto worker = stage.NewWorkerState();
+  auto process = [&](Article article) {
+    Batch batch;
+    batch.articles.push_back(std::move(article));
+    std::vector<Disposition> dispositions(1, Disposition::kContinue);
+    EXPECT_OK(stage.ProcessBatch(batch, dispositions, worker.get()));
+    return std::pair{dispositions[0], batch.articles[0].first_source};
+  };
+  EXPECT_EQ(process(Verified("1", "01", "body", "a.txt")).first, Disposition::kContinue);
+
+  Result<std::unique_ptr<PendingCommit>> in_flight = stage.DetachCommit(worker.get());
+  ASSERT_OK(in_flight.status());
+  ASSERT_NE(*in_flight, nullptr);
+  auto stored = [&] {
+    Result<std::optional<std::string>> value = state_->Get(DedupStateKey("1_01"));
+    EXPECT_OK(value.status());
+    return value.ok() && value->has_value();
+  };
+  EXPECT_FALSE(stored());  // detached, not yet in the state
+  EXPECT_EQ(process(Verified("1", "01", "body", "b.txt")),
+            std::pair(Disposition::kDuplicate, std::string("a.txt")));
+
+  auto transaction = state_->NewTransaction();
+  ASSERT_OK((*in_flight)->Prepare(transaction.get()));
+  ASSERT_OK(state_->Commit(*transaction));
+  ASSERT_OK((*in_flight)->Finish());
+  // Committed: now found in the state.
+  EXPECT_EQ(process(Verified("1", "01", "body", "c.txt")),
+            std::pair(Disposition::kDuplicate, std::string("a.txt")));
+  EXPECT_TRUE(stored());
+  // Duplicates change nothing in the state: the next commit is empty.
+  Result<std::unique_ptr<PendingCommit>> next = stage.DetachCommit(worker.get());
+  ASSERT_OK(next.status());
+  EXPECT_EQ(*next, nullptr);
+}
+
 TEST_F(DedupStageTest, KeysPersistAcrossRunsAndReopen) {
   std::vector<Article> first = {Verified("7", "42", "body", "a.txt")};
   RunBatch(first);
