@@ -126,7 +126,7 @@ int MapCommand(const MapConfig& config, spdlog::logger& log) {
   ReadStage read(ReadOptions{plan.max_file_size});
   ParseStage parse(ParseOptions{plan.default_offset_minutes});
   VerifyStage verify;
-  RenderStage render;
+  RenderStage render(RenderOptions{plan.schema});
   SpillStage spill_stage(begin, &spill, &quarantine, &summary, &log);
   NoDurableState nothing;
   RunState run_state;

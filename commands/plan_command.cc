@@ -50,8 +50,10 @@ Result<std::pair<std::string, int64_t>> NextRunId(StateDb* state) {
 std::string PlanJson(const RunPlan& plan) {
   std::string out = "{\"run_id\":";
   AppendJsonString(plan.run_id, &out);
-  out += fmt::format(",\"maps\":{},\"partitions\":{},\"files\":{},\"out\":", plan.maps,
-                     plan.partitions, plan.files);
+  out += fmt::format(",\"maps\":{},\"partitions\":{},\"files\":{},\"compress\":\"{}\","
+                     "\"schema\":\"{}\",\"out\":",
+                     plan.maps, plan.partitions, plan.files, CompressionName(plan.compression),
+                     RecordSchemaName(plan.schema));
   AppendJsonString(plan.out_dir, &out);
   out += "}\n";
   return out;
@@ -119,6 +121,14 @@ CLI::App* AddPlanCommand(CLI::App& app, PlanConfig* config) {
   plan->add_option("--chunk-records", config->chunk_records, "as for run")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  plan->add_option("--compress", config->compress, "as for run: none, zstd or gzip")
+      ->check(CLI::IsMember({"none", "zstd", "gzip"}))
+      ->capture_default_str();
+  plan->add_option("--compress-level", config->compression_level, "as for run")
+      ->capture_default_str();
+  plan->add_option("--schema", config->schema, "as for run: native or dolma")
+      ->check(CLI::IsMember({"native", "dolma"}))
+      ->capture_default_str();
   plan->add_flag("--rescan", config->rescan, "as for run: plan every file");
   return plan;
 }
@@ -128,6 +138,19 @@ int PlanCommand(const PlanConfig& config, spdlog::logger& log) {
   std::optional<int> offset = ParseUtcOffset(config.tz);
   if (!offset || config.tz == "Z" || config.tz == "z") {
     log.error("plan: --tz: '{}' is not an offset like +09:00", config.tz);
+    return kExitUsage;
+  }
+  Result<Compression> compression = ParseCompression(config.compress);
+  Result<RecordSchema> schema = ParseRecordSchema(config.schema);
+  if (!compression.ok() || !schema.ok()) {
+    log.error("plan: {}", (!compression.ok() ? compression.status() : schema.status()).message());
+    return kExitUsage;
+  }
+  if (auto [low, high] = CompressionLevelRange(*compression);
+      config.compression_level != 0 &&
+      (config.compression_level < low || config.compression_level > high)) {
+    log.error("plan: --compress-level {} is not a level of --compress {}",
+              config.compression_level, config.compress);
     return kExitUsage;
   }
   for (const std::string& input : config.inputs) {
@@ -193,6 +216,9 @@ int PlanCommand(const PlanConfig& config, spdlog::logger& log) {
   plan.default_offset_minutes = *offset;
   plan.max_file_size = config.max_file_size;
   plan.chunk_records = config.chunk_records;
+  plan.compression = *compression;
+  plan.compression_level = config.compression_level;
+  plan.schema = *schema;
   plan.inputs = config.inputs;
   plan.started_at = FormatUtcTime(started, /*compact=*/false);
   std::string out_dir = std::filesystem::absolute(config.out_dir).lexically_normal().string();

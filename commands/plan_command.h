@@ -32,6 +32,9 @@ struct PlanConfig {
   std::string tz = "+09:00";
   uint64_t max_file_size = 64ull << 20;
   uint64_t chunk_records = 100000;
+  std::string compress = "none";
+  int compression_level = 0;
+  std::string schema = "native";
   bool rescan = false;
 };
 

@@ -170,6 +170,9 @@ int ReduceCommand(const ReduceConfig& config, spdlog::logger& log) {
   emit_options.out_dir = plan.out_dir;
   emit_options.run_id = name;
   emit_options.chunk_records = plan.chunk_records;
+  emit_options.compression = plan.compression;
+  emit_options.compression_level = plan.compression_level;
+  emit_options.schema = plan.schema;
   EmitStage emit(emit_options, &summary, &log);
   RunState run_state;
   RunnerOptions options;

@@ -58,6 +58,9 @@ std::string RunPlan::Encode() const {
   PutVarint(inputs.size(), &out);
   for (const std::string& input : inputs) PutString(input, &out);
   PutVarint(files, &out);
+  PutVarint(static_cast<uint64_t>(compression), &out);
+  PutVarint(static_cast<uint64_t>(compression_level), &out);
+  PutVarint(static_cast<uint64_t>(schema), &out);
   return out;
 }
 
@@ -84,6 +87,17 @@ Result<RunPlan> RunPlan::Decode(std::string_view in) {
     if (!GetString(&in, &input)) return corrupt();
   }
   if (!GetVarint(&in, &plan.files)) return corrupt();
+  if (!in.empty()) {
+    uint64_t compression = 0, level = 0, schema = 0;
+    if (!GetVarints(&in, &compression, &level, &schema) ||
+        compression > static_cast<uint64_t>(Compression::kGzip) ||
+        schema > static_cast<uint64_t>(RecordSchema::kDolma) || level > 100) {
+      return corrupt();
+    }
+    plan.compression = static_cast<Compression>(compression);
+    plan.compression_level = static_cast<int>(level);
+    plan.schema = static_cast<RecordSchema>(schema);
+  }
   if (!in.empty() || plan.maps == 0 || plan.partitions == 0) return corrupt();
   return plan;
 }

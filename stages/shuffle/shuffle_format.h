@@ -18,6 +18,8 @@
 
 #include "pipeline/article.h"
 #include "pipeline/status.h"
+#include "stages/emit/compression.h"
+#include "stages/emit/dolma_writer.h"
 
 namespace ingest {
 
@@ -56,6 +58,12 @@ struct RunPlan {
   uint64_t unchanged = 0;  // files an earlier run already processed
   std::vector<std::string> inputs;
   uint64_t files = 0;  // manifest entries (they live in their own file)
+  // How article records are written (as run's --compress, --compress-level,
+  // --schema). Encoded after `files`: a plan written before they existed
+  // decodes with these defaults.
+  Compression compression = Compression::kNone;
+  int compression_level = 0;
+  RecordSchema schema = RecordSchema::kNative;
 
   std::string Encode() const;
   static Result<RunPlan> Decode(std::string_view encoded);

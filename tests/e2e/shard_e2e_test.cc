@@ -80,13 +80,21 @@ class ShardTest : public ::testing::Test {
     ASSERT_EQ(run.exit_code, 0) << run.err;
   }
 
-  // Every record line of OUT/<folder>/*.ndjson, sorted.
+  // Every record line of OUT/<folder>/*.ndjson (*.ndjson.zst decompressed
+  // by the standard tool), sorted.
   std::vector<std::string> Records(const std::string& out, const std::string& folder) {
     std::vector<std::string> lines;
     for (const auto& entry : fs::directory_iterator(work_.Join(out + "/" + folder))) {
       std::string name = entry.path().filename().string();
       if (name.front() == '.') continue;
-      std::string data = ReadFile(entry.path().string());
+      std::string data;
+      if (name.size() > 4 && name.substr(name.size() - 4) == ".zst") {
+        ProcessResult unpacked = RunProcess({"zstd", "-dc", entry.path().string()});
+        EXPECT_EQ(unpacked.exit_code, 0) << unpacked.err;
+        data = unpacked.out;
+      } else {
+        data = ReadFile(entry.path().string());
+      }
       size_t start = 0;
       for (size_t end = data.find('\n'); end != std::string::npos;
            start = end + 1, end = data.find('\n', start)) {
@@ -148,6 +156,25 @@ TEST_F(ShardTest, AnyShapeEmitsTheSameRecordsAsRun) {
     ProcessResult check = Check();
     EXPECT_EQ(check.exit_code, 0) << check.err;
   }
+}
+
+// The plan carries run's output options to every reduce task.
+TEST_F(ShardTest, CompressedDolmaRecordsAreRunsToo) {
+  const std::vector<std::string> options = {"--compress", "zstd", "--schema", "dolma",
+                                            "--revisions", "emit"};
+  SingleRun({"dump"}, options);
+  ShardedRun(2, 3, {"dump"}, options);
+  size_t compressed = 0;
+  for (const auto& entry : fs::directory_iterator(work_.Join("sharded/articles"))) {
+    std::string name = entry.path().filename().string();
+    EXPECT_TRUE(name.size() > 11 && name.substr(name.size() - 11) == ".ndjson.zst") << name;
+    ++compressed;
+  }
+  EXPECT_GT(compressed, 0u);
+  std::vector<std::string> articles = Records("sharded", "articles");
+  ASSERT_FALSE(articles.empty());
+  EXPECT_NE(articles.front().find("\"metadata\":{"), std::string::npos) << articles.front();
+  ExpectSameRecords();
 }
 
 TEST_F(ShardTest, ConsecutiveRunsEmitEveryKeyOnceLikeRun) {

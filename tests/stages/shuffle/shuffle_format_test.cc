@@ -57,6 +57,9 @@ RunPlan SamplePlan() {
   plan.unchanged = 5;
   plan.inputs = {"dump", "new\tdump"};
   plan.files = 10;
+  plan.compression = Compression::kZstd;
+  plan.compression_level = 7;
+  plan.schema = RecordSchema::kDolma;
   return plan;
 }
 
@@ -72,6 +75,21 @@ TEST(RunPlanTest, RoundTripsThroughItsEncoding) {
   EXPECT_EQ(decoded->default_offset_minutes, -330);
   EXPECT_EQ(decoded->inputs, plan.inputs);
   EXPECT_EQ(decoded->files, 10u);
+  EXPECT_EQ(decoded->compression, Compression::kZstd);
+  EXPECT_EQ(decoded->compression_level, 7);
+  EXPECT_EQ(decoded->schema, RecordSchema::kDolma);
+}
+
+// Plans written before the output options existed end after `files`.
+TEST(RunPlanTest, APlanWithoutOutputOptionsDecodesWithRunsDefaults) {
+  std::string encoded = SamplePlan().Encode();
+  encoded.resize(encoded.size() - 3);  // three one-byte varints
+  Result<RunPlan> decoded = RunPlan::Decode(encoded);
+  ASSERT_OK(decoded.status());
+  EXPECT_EQ(decoded->files, 10u);
+  EXPECT_EQ(decoded->compression, Compression::kNone);
+  EXPECT_EQ(decoded->compression_level, 0);
+  EXPECT_EQ(decoded->schema, RecordSchema::kNative);
 }
 
 TEST(RunPlanTest, RejectsATruncatedPlan) {
