@@ -14,8 +14,22 @@ set -euo pipefail
 command=${1:?usage: cluster.sh up|down DIR}
 dir=${2:?usage: cluster.sh up|down DIR}
 nodes=(n1 n2 n3)
-ctld_port=${SLURM_TEST_CTLD_PORT:-16817}
-node_port=${SLURM_TEST_NODE_PORT:-16821}
+# Ports the kernel says are free now (one for slurmctld, one per slurmd), so
+# two clusters on one machine (two test suites at once) do not collide; the
+# environment may still fix them: SLURM_TEST_CTLD_PORT, SLURM_TEST_NODE_PORT
+# (the first of consecutive node ports).
+free_ports() {
+  python3 -c 'import socket, sys
+held = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in held: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in held))' "$1"
+}
+read -r -a picked <<<"$(free_ports $((1 + ${#nodes[@]})))"
+ctld_port=${SLURM_TEST_CTLD_PORT:-${picked[0]}}
+node_ports=("${picked[@]:1}")
+if [[ -n ${SLURM_TEST_NODE_PORT:-} ]]; then
+  for i in "${!nodes[@]}"; do node_ports[i]=$((SLURM_TEST_NODE_PORT + i)); done
+fi
 
 stop_pid_file() {
   local file=$1 pid
@@ -92,10 +106,8 @@ cpus=$(nproc)
   echo "MinJobAge=5"
   echo "MpiDefault=none"
   echo "MailProg=/bin/true"
-  port=$node_port
-  for node in "${nodes[@]}"; do
-    echo "NodeName=$node NodeHostname=$node NodeAddr=127.0.0.1 Port=$port CPUs=$cpus State=UNKNOWN"
-    port=$((port + 1))
+  for i in "${!nodes[@]}"; do
+    echo "NodeName=${nodes[i]} NodeHostname=${nodes[i]} NodeAddr=127.0.0.1 Port=${node_ports[i]} CPUs=$cpus State=UNKNOWN"
   done
   echo "PartitionName=ci Nodes=$(IFS=,; echo "${nodes[*]}") Default=YES MaxTime=INFINITE State=UP"
 } > "$conf"
