@@ -172,13 +172,13 @@ namespace {
 // manifest by Prepare, renamed into place by Finish.
 class ChunkCommit : public PendingCommit {
  public:
+  // `files` is empty when writing to stdout (nothing to seal or publish).
   ChunkCommit(std::vector<ChunkFile> files, std::vector<std::string> keys_to_delete,
-              RunSummary outcomes, bool to_stdout, RunSummary* summary,
+              RunSummary outcomes, RunSummary* summary,
               std::vector<std::string>* published_keys)
       : files_(std::move(files)),
         keys_to_delete_(std::move(keys_to_delete)),
         outcomes_(std::move(outcomes)),
-        to_stdout_(to_stdout),
         summary_(summary),
         published_keys_(published_keys) {}
 
@@ -186,14 +186,13 @@ class ChunkCommit : public PendingCommit {
     for (const std::string& key : keys_to_delete_) transaction->Delete(key);
     for (ChunkFile& file : files_) {
       INGEST_RETURN_IF_ERROR(file.Seal());
-      if (to_stdout_ || file.empty()) continue;
+      if (file.empty()) continue;
       transaction->Put(ChunkManifestKey(file.final_path()), file.temp_path());
     }
     return Status::OK();
   }
   Status Finish() override {
     summary_->Add(outcomes_);
-    if (to_stdout_) return Status::OK();
     for (ChunkFile& file : files_) {
       if (file.empty()) continue;
       INGEST_RETURN_IF_ERROR(file.Publish());
@@ -207,7 +206,6 @@ class ChunkCommit : public PendingCommit {
   std::vector<ChunkFile> files_;
   const std::vector<std::string> keys_to_delete_;
   const RunSummary outcomes_;
-  const bool to_stdout_;
   RunSummary* const summary_;
   std::vector<std::string>* const published_keys_;
 };
@@ -232,8 +230,7 @@ Result<std::unique_ptr<PendingCommit>> EmitStage::DetachCommit(
   }
   return std::unique_ptr<PendingCommit>(std::make_unique<ChunkCommit>(
       std::move(files), std::exchange(state->published_keys, {}),
-      std::exchange(state->uncommitted, RunSummary()), options_.to_stdout, summary_,
-      &state->published_keys));
+      std::exchange(state->uncommitted, RunSummary()), summary_, &state->published_keys));
 }
 
 }  // namespace ingest
