@@ -22,12 +22,6 @@ namespace ingest {
 
 namespace {
 
-constexpr std::string_view kCurrentRunKey = "m/current_run";
-constexpr std::string_view kPartitionsKey = "m/partitions";
-constexpr std::string_view kLastRunKey = "m/last_run_millis";
-// A run whose plan is durable but whose files the index may not all know.
-constexpr std::string_view kPlanningKey = "m/planning_run";
-
 FileStamp StampOf(const struct stat& info) {
   return FileStamp{static_cast<uint64_t>(info.st_size),
                    static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 +
@@ -39,7 +33,7 @@ FileStamp StampOf(const struct stat& info) {
 Result<std::pair<std::string, int64_t>> NextRunId(StateDb* state) {
   int64_t millis = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch()).count();
-  INGEST_ASSIGN_OR_RETURN(std::optional<std::string> last, state->Get(kLastRunKey));
+  INGEST_ASSIGN_OR_RETURN(std::optional<std::string> last, state->Get(kLastRunMillisKey));
   if (last) millis = std::max<int64_t>(millis, std::strtoll(last->c_str(), nullptr, 10) + 1);
   return std::make_pair(
       FormatUtcTime(std::chrono::system_clock::time_point(std::chrono::milliseconds(millis)),
@@ -287,7 +281,7 @@ int PlanCommand(const PlanConfig& config, spdlog::logger& log) {
   if (written.ok()) written = WriteFileAtomically(layout.plan_json(plan.run_id), PlanJson(plan));
   if (!written.ok()) return Fail(log, written);
   auto transaction = state->NewTransaction();
-  transaction->Put(kLastRunKey, std::to_string(run_id->second));
+  transaction->Put(kLastRunMillisKey, std::to_string(run_id->second));
   transaction->Put(kPartitionsKey, std::to_string(plan.partitions));
   transaction->Put(kPlanningKey, plan.run_id);
   Status committed = state->Commit(*transaction);

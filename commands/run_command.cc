@@ -40,8 +40,6 @@ namespace ingest {
 
 namespace {
 
-constexpr std::string_view kLastRunKey = "m/last_run_millis";
-
 // Set by the signal handler; the run polls it through RunState.
 std::atomic<RunState*> g_run_state{nullptr};
 std::atomic<int> g_signal{0};
@@ -68,13 +66,13 @@ Result<std::string> NewRunId(StateDb* state) {
   auto now = std::chrono::system_clock::now();
   int64_t millis = std::chrono::duration_cast<std::chrono::milliseconds>(
                        now.time_since_epoch()).count();
-  INGEST_ASSIGN_OR_RETURN(std::optional<std::string> last, state->Get(kLastRunKey));
+  INGEST_ASSIGN_OR_RETURN(std::optional<std::string> last, state->Get(kLastRunMillisKey));
   if (last) {
     int64_t last_millis = std::strtoll(last->c_str(), nullptr, 10);
     if (millis <= last_millis) millis = last_millis + 1;
   }
   auto transaction = state->NewTransaction();
-  transaction->Put(kLastRunKey, std::to_string(millis));
+  transaction->Put(kLastRunMillisKey, std::to_string(millis));
   INGEST_RETURN_IF_ERROR(state->Commit(*transaction));
   return FormatUtc(std::chrono::system_clock::time_point(
                        std::chrono::milliseconds(millis)),

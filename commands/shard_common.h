@@ -11,11 +11,25 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "pipeline/status.h"
 #include "stages/shuffle/shuffle_format.h"
 
 namespace ingest {
+
+// Metadata keys of the planner state (WORK/planner): the partition count P
+// fixed when the work directory was created, the run that is current, and
+// a run whose plan is durable but whose files the index may not all know.
+inline constexpr std::string_view kPartitionsKey = "m/partitions";
+inline constexpr std::string_view kCurrentRunKey = "m/current_run";
+inline constexpr std::string_view kPlanningKey = "m/planning_run";
+// Of a partition's state: the last run a reduce task of it started.
+inline constexpr std::string_view kPartitionLastRunKey = "m/last_run";
+
+// Logs `status` and returns the exit code for it: 2 for InvalidArgument
+// (bad usage), 75 for Busy (held by another process), 1 otherwise.
+int FailTask(spdlog::logger& log, const Status& status);
 
 // `option` when >= 0; else the first of SLURM_ARRAY_TASK_ID,
 // JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs), AWS_BATCH_JOB_ARRAY_INDEX

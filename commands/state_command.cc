@@ -27,8 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kLastRunKey = "m/last_run_millis";
-
 int Fail(spdlog::logger& log, const Status& status) {
   log.error("{}", status.message());
   return status.code() == StatusCode::kBusy ? kExitStateBusy : kExitFailure;
@@ -211,7 +209,7 @@ int Rebuild(const StateToolConfig& config, spdlog::logger& log) {
               config.state_dir);
     return kExitFailure;
   }
-  Result<std::optional<std::string>> last = state.Get(kLastRunKey);
+  Result<std::optional<std::string>> last = state.Get(kLastRunMillisKey);
   if (!last.ok()) return Fail(log, last.status());
   int64_t last_millis = last->has_value() ? std::strtoll((*last)->c_str(), nullptr, 10) : 0;
   // A run id later than every chunk keeps chunk names sorting in emit
@@ -231,7 +229,7 @@ int Rebuild(const StateToolConfig& config, spdlog::logger& log) {
       return true;
     }
     if (put_last_run && !last_run_written) {
-      *key = std::string(kLastRunKey);
+      *key = std::string(kLastRunMillisKey);
       *value = std::to_string(*latest_run);
       last_run_written = true;
       return true;

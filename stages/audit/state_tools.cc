@@ -17,8 +17,6 @@ namespace ingest {
 
 namespace {
 
-constexpr std::string_view kLastRunKey = "m/last_run_millis";
-
 bool StartsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
@@ -97,7 +95,7 @@ Result<StateStats> ComputeStateStats(StateDb* state) {
       ++stats.files_indexed;
     } else if (StartsWith(key, kChunkManifestPrefix)) {
       ++stats.manifest_entries;
-    } else if (key == kLastRunKey && Digits(value)) {
+    } else if (key == kLastRunMillisKey && Digits(value)) {
       stats.last_run_id = RunIdFromMillis(std::stoll(std::string(value)));
     }
     return true;

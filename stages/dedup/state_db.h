@@ -27,6 +27,10 @@ class Status;
 
 namespace ingest {
 
+// m/last_run_millis: the newest run id's time (ms since the epoch), kept so
+// the next run id is strictly greater (chunk names sort in emit order).
+inline constexpr std::string_view kLastRunMillisKey = "m/last_run_millis";
+
 // Converts a RocksDB status at the boundary; `what` names the operation.
 Status FromRocksDb(const rocksdb::Status& status, std::string_view what);
 
