@@ -1,25 +1,23 @@
 #include "stages/verify/sha256.h"
 
-#include <openssl/evp.h>
+// The SHA256_* functions are deprecated in OpenSSL 3 in favour of EVP, but
+// EVP_DigestInit_ex (and _ex2, and EVP_MD_CTX_copy_ex) of OpenSSL 3.0 frees
+// and allocates the provider's context on every call, even on a reused
+// EVP_MD_CTX: one allocation per article. SHA256_CTX lives on the stack,
+// and the default provider's SHA-256 runs these same functions (the same
+// SHA-NI code), so the digests and the speed are the same.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 namespace ingest {
 
-Sha256::Sha256()
-    : md_(EVP_MD_fetch(nullptr, "SHA256", nullptr)), context_(EVP_MD_CTX_new()) {}
-
-Sha256::~Sha256() {
-  EVP_MD_CTX_free(context_);
-  EVP_MD_free(md_);
-}
-
 Result<Sha256::Digest> Sha256::Hash(std::string_view data) {
+  static_assert(std::tuple_size<Digest>::value == SHA256_DIGEST_LENGTH);
   Digest digest;
-  unsigned int length = 0;
-  if (md_ == nullptr || context_ == nullptr ||
-      EVP_DigestInit_ex(context_, md_, nullptr) != 1 ||
-      EVP_DigestUpdate(context_, data.data(), data.size()) != 1 ||
-      EVP_DigestFinal_ex(context_, digest.data(), &length) != 1 ||
-      length != digest.size()) {
+  SHA256_CTX context;
+  if (SHA256_Init(&context) != 1 ||
+      SHA256_Update(&context, data.data(), data.size()) != 1 ||
+      SHA256_Final(digest.data(), &context) != 1) {
     return Status::Internal("verify: libcrypto SHA-256 failed");
   }
   return digest;
