@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include "stages/dedup/dedup_entry.h"
 #include "stages/dedup/state_db.h"
 #include "stages/verify/sha256.h"
@@ -181,6 +183,78 @@ TEST_F(DedupStageTest, UncommittedDecisionsAreNotInTheState) {
   next.articles.push_back(Verified("9", "9", "x", "b.txt"));
   ASSERT_OK(stage.ProcessBatch(next, dispositions, worker.get()));
   EXPECT_EQ(dispositions[0], Disposition::kDuplicate);
+}
+
+// Enough keys to grow the stage's tables several times, with revisions
+// replacing entries decided in the same chunk and lookups through a commit
+// in flight: every key is decided once and stored with all its versions.
+TEST_F(DedupStageTest, ManyKeysOverSeveralChunksAreEachDecidedOnceAndStoredWhole) {
+  constexpr int kKeys = 1000;
+  DedupStage stage(state_.get(), DedupOptions{false, "run1"});
+  auto worker = stage.NewWorkerState();
+  auto process = [&](std::vector<Article> articles) {
+    Batch batch;
+    batch.articles = std::move(articles);
+    std::vector<Disposition> dispositions(batch.articles.size(), Disposition::kContinue);
+    EXPECT_OK(stage.ProcessBatch(batch, dispositions, worker.get()));
+    return batch.articles;
+  };
+  auto commit = [&](PendingCommit& pending) {
+    auto transaction = state_->NewTransaction();
+    ASSERT_OK(pending.Prepare(transaction.get()));
+    ASSERT_OK(state_->Commit(*transaction));
+    ASSERT_OK(pending.Finish());
+  };
+  auto key = [](int i) { return std::to_string(i); };
+  auto source = [](char copy, int i) { return fmt::format("{}{}", copy, i); };
+  std::vector<Article> first;
+  for (int i = 0; i < kKeys; ++i) first.push_back(Verified("1", key(i), "v1", source('a', i)));
+  for (const Article& article : process(std::move(first))) {
+    EXPECT_EQ(article.outcome, Outcome::kEmitted);
+  }
+  std::vector<Article> second;  // same chunk: revisions of even keys, copies of odd ones
+  for (int i = 0; i < kKeys; ++i) {
+    second.push_back(Verified("1", key(i), i % 2 == 0 ? "v2" : "v1", source('b', i)));
+  }
+  for (const Article& article : process(std::move(second))) {
+    EXPECT_EQ(article.outcome, article.revision == 2 ? Outcome::kRevision : Outcome::kDuplicate);
+  }
+  Result<std::unique_ptr<PendingCommit>> in_flight = stage.DetachCommit(worker.get());
+  ASSERT_OK(in_flight.status());
+  ASSERT_NE(*in_flight, nullptr);
+  std::vector<Article> third;  // next chunk: copies of the revisions, and new keys
+  for (int i = 0; i < kKeys; ++i) {
+    third.push_back(Verified("1", key(i), i % 2 == 0 ? "v2" : "v1", source('c', i)));
+    third.push_back(Verified("2", key(i), "v1", source('d', i)));
+  }
+  third = process(std::move(third));
+  for (int i = 0; i < kKeys; ++i) {
+    EXPECT_EQ(third[2 * i].outcome, Outcome::kDuplicate);
+    EXPECT_EQ(third[2 * i].first_source, source(i % 2 == 0 ? 'b' : 'a', i));
+    EXPECT_EQ(third[2 * i + 1].outcome, Outcome::kEmitted);
+  }
+  commit(**in_flight);
+  Result<std::unique_ptr<PendingCommit>> last = stage.DetachCommit(worker.get());
+  ASSERT_OK(last.status());
+  ASSERT_NE(*last, nullptr);
+  commit(**last);
+  for (int i = 0; i < kKeys; ++i) {
+    auto stored = state_->Get(DedupStateKey("1_" + key(i)));
+    ASSERT_OK(stored.status());
+    ASSERT_TRUE(stored->has_value());
+    auto entry = DedupEntry::Decode(**stored);
+    ASSERT_OK(entry.status());
+    ASSERT_EQ(entry->versions.size(), i % 2 == 0 ? 2u : 1u);
+    EXPECT_EQ(entry->versions[0].source, source('a', i));
+    EXPECT_EQ(entry->versions[0].run_id, "run1");
+    if (i % 2 == 0) {
+      EXPECT_EQ(entry->versions[1].source, source('b', i));
+      EXPECT_FALSE(entry->versions[1].emitted);
+    }
+    stored = state_->Get(DedupStateKey("2_" + key(i)));
+    ASSERT_OK(stored.status());
+    EXPECT_TRUE(stored->has_value());
+  }
 }
 
 TEST(DedupEntryTest, EncodeDecodeRoundTripsAndRejectsGarbage) {
