@@ -12,26 +12,70 @@ namespace {
 // about as much as a few dozen steps.
 constexpr int kMaxSteps = 32;
 
+// The index entries of the files decided since the last commit point. The
+// keys ("f/<source>") lie back to back in one buffer, so recording a file
+// allocates nothing of its own and a commit writes them as they are.
+class IndexEntries {
+ public:
+  void Add(std::string_view source, const FileStamp& stamp) {
+    keys_.append(kFileIndexPrefix);
+    keys_.append(source);
+    entries_.push_back(Entry{keys_.size(), stamp});
+  }
+  // Room for as many entries and key bytes as `other` holds.
+  void ReserveLike(const IndexEntries& other) {
+    keys_.reserve(other.keys_.size());
+    entries_.reserve(other.entries_.size());
+  }
+  bool empty() const { return entries_.empty(); }
+  // Calls visit(key, stamp) for every entry, in the order added.
+  template <typename Visit>
+  void ForEach(Visit visit) const {
+    size_t begin = 0;
+    for (const Entry& entry : entries_) {
+      visit(std::string_view(keys_).substr(begin, entry.key_end - begin), entry.stamp);
+      begin = entry.key_end;
+    }
+  }
+
+ private:
+  struct Entry {
+    size_t key_end;  // the key runs from the previous entry's end to here
+    FileStamp stamp;
+  };
+  std::string keys_;
+  std::vector<Entry> entries_;
+};
+
 class IndexState : public WorkerState {
  public:
-  std::vector<std::pair<std::string, FileStamp>> pending;
+  IndexEntries pending;
   uint64_t processed = 0;  // articles seen: the next seq expected
+  std::vector<std::pair<std::string, FileStamp>> ready_archives;  // scratch
 };
+
+constexpr size_t kFileStampSize = 16;
+
+void EncodeFileStampTo(const FileStamp& stamp, char* out) {
+  std::memcpy(out, &stamp.size, 8);
+  std::memcpy(out + 8, &stamp.mtime_ns, 8);
+}
 
 class IndexCommit : public PendingCommit {
  public:
-  explicit IndexCommit(std::vector<std::pair<std::string, FileStamp>> stamps)
-      : stamps_(std::move(stamps)) {}
+  explicit IndexCommit(IndexEntries entries) : entries_(std::move(entries)) {}
   Status Prepare(StateTransaction* transaction) override {
-    for (const auto& [source, stamp] : stamps_) {
-      transaction->Put(FileIndexKey(source), EncodeFileStamp(stamp));
-    }
+    entries_.ForEach([transaction](std::string_view key, const FileStamp& stamp) {
+      char encoded[kFileStampSize];
+      EncodeFileStampTo(stamp, encoded);
+      transaction->Put(key, std::string_view(encoded, kFileStampSize));
+    });
     return Status::OK();
   }
   Status Finish() override { return Status::OK(); }
 
  private:
-  const std::vector<std::pair<std::string, FileStamp>> stamps_;
+  const IndexEntries entries_;
 };
 
 }  // namespace
@@ -43,14 +87,13 @@ std::string FileIndexKey(std::string_view source) {
 }
 
 std::string EncodeFileStamp(const FileStamp& stamp) {
-  std::string out(16, '\0');
-  std::memcpy(out.data(), &stamp.size, 8);
-  std::memcpy(out.data() + 8, &stamp.mtime_ns, 8);
+  std::string out(kFileStampSize, '\0');
+  EncodeFileStampTo(stamp, out.data());
   return out;
 }
 
 bool DecodeFileStamp(std::string_view encoded, FileStamp* stamp) {
-  if (encoded.size() != 16) return false;
+  if (encoded.size() != kFileStampSize) return false;
   std::memcpy(&stamp->size, encoded.data(), 8);
   std::memcpy(&stamp->mtime_ns, encoded.data() + 8, 8);
   return true;
@@ -136,7 +179,7 @@ std::unique_ptr<WorkerState> FileIndexStage::NewWorkerState() const {
 Result<Disposition> FileIndexStage::Process(Article& article,
                                             WorkerState* state) const {
   if (article.outcome == Outcome::kUnchanged) return Disposition::kContinue;
-  static_cast<IndexState*>(state)->pending.emplace_back(
+  static_cast<IndexState*>(state)->pending.Add(
       article.source, article.stamp.value_or(FileStamp::Unreadable()));
   return Disposition::kContinue;
 }
@@ -158,10 +201,16 @@ Result<std::unique_ptr<PendingCommit>> FileIndexStage::DetachCommit(
   auto* state = static_cast<IndexState*>(worker_state);
   // An archive is recorded whole only in a commit that holds (or follows)
   // the outcome of its every member.
-  if (archives_ != nullptr) archives_->TakeReady(state->processed, &state->pending);
+  if (archives_ != nullptr) {
+    archives_->TakeReady(state->processed, &state->ready_archives);
+    for (const auto& [source, stamp] : state->ready_archives) state->pending.Add(source, stamp);
+    state->ready_archives.clear();
+  }
   if (state->pending.empty()) return std::unique_ptr<PendingCommit>();
-  return std::unique_ptr<PendingCommit>(
-      std::make_unique<IndexCommit>(std::exchange(state->pending, {})));
+  IndexEntries detached = std::exchange(state->pending, IndexEntries());
+  // The next chunk is likely as large: room for it at once, not by doubling.
+  state->pending.ReserveLike(detached);
+  return std::unique_ptr<PendingCommit>(std::make_unique<IndexCommit>(std::move(detached)));
 }
 
 }  // namespace ingest
