@@ -116,8 +116,21 @@ struct Article {
   std::string first_source;
   uint32_t revision = 0;  // 2, 3, … for revisions
 
+  // Buffers of the optional fields above as Reset() found them, emptied,
+  // for the next file's fields (see EngageField).
+  std::vector<std::string> spare_field_buffers;
+
   // oid + "_" + aid.
   std::string Key() const { return oid + "_" + aid; }
+
+  // `field` set to an empty string that reuses a spare buffer when there is
+  // one, so parsing a recycled article allocates nothing for it.
+  std::string& EngageField(std::optional<std::string>& field) {
+    if (spare_field_buffers.empty()) return field.emplace();
+    field.emplace(std::move(spare_field_buffers.back()));
+    spare_field_buffers.pop_back();
+    return *field;
+  }
 
   // Back to a fresh article, keeping the capacity of every string buffer
   // so a recycled article allocates (almost) nothing for the next file; a
@@ -142,6 +155,10 @@ struct Article {
     aid.clear();
     for (std::optional<std::string>* field :
          {&url, &title, &publisher, &author, &category, &published_at, &crawled_at}) {
+      if (*field && field->value().capacity() <= (1u << 20)) {
+        spare_field_buffers.push_back(std::move(**field));
+        spare_field_buffers.back().clear();
+      }
       field->reset();
     }
     stored_hash.clear();
@@ -163,7 +180,7 @@ struct Article {
 };
 
 #if defined(__x86_64__) && defined(__GLIBCXX__)
-static_assert(sizeof(Article) == 832,
+static_assert(sizeof(Article) == 856,
               "Article changed: reset the new member in Article::Reset(), then "
               "update this size");
 #endif

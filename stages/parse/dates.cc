@@ -62,53 +62,58 @@ std::optional<int> ParseUtcOffset(std::string_view text) {
 
 std::optional<std::string> ToRfc3339(std::string_view value,
                                      int default_offset_minutes) {
+  std::string out;
+  if (!AppendRfc3339(value, default_offset_minutes, &out)) return std::nullopt;
+  return out;
+}
+
+bool AppendRfc3339(std::string_view value, int default_offset_minutes,
+                   std::string* out) {
   int year, month, day, hour, minute, second = 0;
   if (!Digits(value, 0, 4, &year) || value.size() < 16 || value[4] != '-' ||
       !Digits(value, 5, 2, &month) || value[7] != '-' ||
       !Digits(value, 8, 2, &day) || (value[10] != ' ' && value[10] != 'T') ||
       !Digits(value, 11, 2, &hour) || value[13] != ':' ||
       !Digits(value, 14, 2, &minute)) {
-    return std::nullopt;
+    return false;
   }
   size_t pos = 16;
   if (pos < value.size() && value[pos] == ':') {
-    if (!Digits(value, pos + 1, 2, &second)) return std::nullopt;
+    if (!Digits(value, pos + 1, 2, &second)) return false;
     pos += 3;
   }
   std::string_view fraction;
   if (pos < value.size() && value[pos] == '.') {
     size_t end = pos + 1;
     while (end < value.size() && value[end] >= '0' && value[end] <= '9') ++end;
-    if (end == pos + 1) return std::nullopt;
+    if (end == pos + 1) return false;
     fraction = value.substr(pos, end - pos);
     pos = end;
   }
   int offset = default_offset_minutes;
   if (pos < value.size()) {
     std::optional<int> parsed = ParseUtcOffset(value.substr(pos));
-    if (!parsed) return std::nullopt;
+    if (!parsed) return false;
     offset = *parsed;
   }
   if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) ||
       hour > 23 || minute > 59 || second > 59) {
-    return std::nullopt;
+    return false;
   }
-  std::string out;
-  out.reserve(32);
-  AppendDigits(year, 4, &out);
-  out.push_back('-');
-  AppendDigits(month, 2, &out);
-  out.push_back('-');
-  AppendDigits(day, 2, &out);
-  out.push_back('T');
-  AppendDigits(hour, 2, &out);
-  out.push_back(':');
-  AppendDigits(minute, 2, &out);
-  out.push_back(':');
-  AppendDigits(second, 2, &out);
-  out.append(fraction);
-  out += FormatUtcOffset(offset);
-  return out;
+  AppendDigits(year, 4, out);
+  out->push_back('-');
+  AppendDigits(month, 2, out);
+  out->push_back('-');
+  AppendDigits(day, 2, out);
+  out->push_back('T');
+  AppendDigits(hour, 2, out);
+  out->push_back(':');
+  AppendDigits(minute, 2, out);
+  out->push_back(':');
+  AppendDigits(second, 2, out);
+  out->append(fraction);
+  out->append(FormatUtcOffset(offset));
+  return true;
 }
 
 }  // namespace ingest

@@ -20,6 +20,11 @@ std::optional<int> ParseUtcOffset(std::string_view text);
 std::optional<std::string> ToRfc3339(std::string_view value,
                                      int default_offset_minutes);
 
+// The same appended to `out`, for callers that reuse a buffer; false, with
+// `out` untouched, when ToRfc3339 would give nullopt.
+bool AppendRfc3339(std::string_view value, int default_offset_minutes,
+                   std::string* out);
+
 // "+09:00" for 540.
 std::string FormatUtcOffset(int minutes);
 

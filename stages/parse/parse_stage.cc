@@ -56,6 +56,7 @@ std::optional<std::string> Unescaped(const std::string& value) {
 class ParseState : public WorkerState {
  public:
   FrontMatter front_matter;  // reused for its buffers
+  std::string scratch;       // a date, unescaped before it is normalised
 };
 
 }  // namespace
@@ -84,30 +85,48 @@ Result<Disposition> ParseStage::Process(Article& article,
 
   bool has_oid = false;
   bool has_aid = false;
-  std::optional<std::string> raw_published_at, raw_crawled_at;
-  std::optional<std::string> stored_hash;
+  bool has_stored_hash = false;
+  std::string& scratch = static_cast<ParseState*>(state)->scratch;
+  // Each value is decoded straight into the article's (recycled) buffer for
+  // it: the common article allocates nothing here.
   for (FrontMatterField& field : front_matter.fields) {
     std::string_view key = field.key;
-    std::optional<std::string> value = Unescaped(field.value);
-    if (key == "id") article.id = value.value_or("");
-    else if (key == "oid") { has_oid = true; article.oid = value.value_or(""); }
-    else if (key == "aid") { has_aid = true; article.aid = value.value_or(""); }
-    else if (key == "url") article.url = std::move(value);
-    else if (key == "title") article.title = std::move(value);
-    else if (key == "publisher") article.publisher = std::move(value);
-    else if (key == "author") article.author = std::move(value);
-    else if (key == "category") article.category = std::move(value);
-    else if (key == "content_hash") stored_hash = std::move(value);
+    std::string* target = nullptr;
+    if (key == "id") target = &article.id;
+    else if (key == "oid") { has_oid = true; target = &article.oid; }
+    else if (key == "aid") { has_aid = true; target = &article.aid; }
+    else if (key == "content_hash") { has_stored_hash = true; target = &article.stored_hash; }
     else if (key == "published_at" || key == "crawled_at") {
-      std::optional<std::string>& target =
+      std::optional<std::string>& date =
           key == "published_at" ? article.published_at : article.crawled_at;
-      if (value) {
-        target = ToRfc3339(*value, options_.default_offset_minutes);
-        if (!target) article.extra.emplace_back(std::string(key), std::move(value));
+      if (field.value.empty()) continue;
+      scratch.clear();
+      HtmlUnescapeAppend(field.value, &scratch);
+      std::string& normalised = article.EngageField(date);
+      if (!AppendRfc3339(scratch, options_.default_offset_minutes, &normalised)) {
+        date.reset();
+        article.extra.emplace_back(std::string(key), scratch);
       }
+      continue;
     } else {
-      article.extra.emplace_back(std::string(key), std::move(value));
+      std::optional<std::string>* optional = nullptr;
+      if (key == "url") optional = &article.url;
+      else if (key == "title") optional = &article.title;
+      else if (key == "publisher") optional = &article.publisher;
+      else if (key == "author") optional = &article.author;
+      else if (key == "category") optional = &article.category;
+      if (optional == nullptr) {
+        article.extra.emplace_back(std::string(key), Unescaped(field.value));
+        continue;
+      }
+      if (field.value.empty()) {
+        optional->reset();
+        continue;
+      }
+      target = &article.EngageField(*optional);
     }
+    target->clear();
+    HtmlUnescapeAppend(field.value, target);
   }
 
   for (auto [present, name, value] :
@@ -129,15 +148,14 @@ Result<Disposition> ParseStage::Process(Article& article,
                   "id '" + article.id + "' is not oid_aid '" + key + "'");
   }
   article.id = std::move(key);
-  if (!stored_hash || stored_hash->empty()) {
+  if (!has_stored_hash || article.stored_hash.empty()) {
     return Reject(article, QuarantineReason::kMissingHash,
                   "content_hash is missing or empty");
   }
-  if (stored_hash->size() != 64 || !AllHexDigits(*stored_hash)) {
+  if (article.stored_hash.size() != 64 || !AllHexDigits(article.stored_hash)) {
     return Reject(article, QuarantineReason::kBadHash,
-                  "content_hash '" + *stored_hash + "' is not 64 hex digits");
+                  "content_hash '" + article.stored_hash + "' is not 64 hex digits");
   }
-  article.stored_hash = std::move(*stored_hash);
 
   std::string_view body;
   if (!FindBody(document, front_matter.end, &body)) {
