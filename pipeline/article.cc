@@ -1,6 +1,10 @@
 #include "pipeline/article.h"
 
+#include <unistd.h>
+
 namespace ingest {
+
+OpenDirectory::~OpenDirectory() { close(fd_); }
 
 std::string_view QuarantineReasonName(QuarantineReason reason) {
   switch (reason) {

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,6 +72,21 @@ struct FileStamp {
   }
 };
 
+// A directory held open while articles listed from it are read, so each
+// file is opened relative to it instead of by its whole path; closed with
+// the last reference.
+class OpenDirectory {
+ public:
+  explicit OpenDirectory(int fd) : fd_(fd) {}
+  ~OpenDirectory();
+  OpenDirectory(const OpenDirectory&) = delete;
+  OpenDirectory& operator=(const OpenDirectory&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  const int fd_;
+};
+
 struct Article {
   uint64_t seq = 0;     // position in processing order, from 0
   // Sharded runs (doc/cluster.md): the record's stable position in its
@@ -79,6 +95,9 @@ struct Article {
   uint64_t record_index = 0;
   std::string source;   // FORMAT.md §3 `source`
   std::string path;     // where to read it from; empty when raw is preloaded
+  // When set, `path` from name_offset on names the file inside `directory`.
+  std::shared_ptr<const OpenDirectory> directory;
+  size_t name_offset = 0;
   std::string raw;      // the file's bytes, CRLF not yet normalised
   uint64_t bytes_read = 0;
   // What the state recorded for this path when an earlier run processed
@@ -143,6 +162,8 @@ struct Article {
     record_index = 0;
     source.clear();
     path.clear();
+    directory.reset();
+    name_offset = 0;
     raw = Recycled(std::move(raw));
     bytes_read = 0;
     known_stamp.reset();
@@ -180,7 +201,7 @@ struct Article {
 };
 
 #if defined(__x86_64__) && defined(__GLIBCXX__)
-static_assert(sizeof(Article) == 856,
+static_assert(sizeof(Article) == 880,
               "Article changed: reset the new member in Article::Reset(), then "
               "update this size");
 #endif

@@ -4,7 +4,9 @@
 #include "stages/read/archive_reader.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -56,51 +58,87 @@ bool IsArticleFileName(std::string_view name) {
   return name.size() >= 4 && name.substr(name.size() - 4) == ".txt";
 }
 
+void FileWalker::Level::Add(std::string_view name, unsigned char type) {
+  entries.push_back(Entry{static_cast<uint32_t>(names.size()),
+                          static_cast<uint32_t>(name.size()), type});
+  names.insert(names.end(), name.begin(), name.end());
+}
+
 FileWalker::FileWalker(std::vector<std::string> inputs, FileIndexCursor* index,
                        bool trust_names, WalkOptions options)
     : index_(index), trust_names_(trust_names), options_(std::move(options)) {
+  struct Input {
+    std::string sort_key;
+    std::string name;
+    unsigned char type;
+  };
+  std::vector<Input> sorted;
   for (std::string& input : inputs) {
     struct stat info;
     bool is_directory = stat(input.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
-    Entry entry;
-    entry.name = input;
-    entry.sort_key = is_directory ? WithSlash(input) : input;
-    entry.type = is_directory ? DT_DIR : DT_UNKNOWN;
-    inputs_.push_back(std::move(entry));
+    std::string sort_key = is_directory ? WithSlash(input) : input;
+    sorted.push_back(Input{std::move(sort_key), std::move(input),
+                           static_cast<unsigned char>(is_directory ? DT_DIR : DT_UNKNOWN)});
   }
-  std::sort(inputs_.begin(), inputs_.end(),
-            [](const Entry& a, const Entry& b) { return a.sort_key < b.sort_key; });
+  std::sort(sorted.begin(), sorted.end(),
+            [](const Input& a, const Input& b) { return a.sort_key < b.sort_key; });
+  for (const Input& input : sorted) inputs_.Add(input.name, input.type);
 }
+
+namespace {
+
+// Whether `a` sorts before `b` once a directory's name is followed by '/':
+// that order makes a depth-first walk yield full paths in byte-wise order
+// ("a.txt" < "a/b.txt", as '.' < '/'). Names never contain '/'.
+bool SortsBefore(std::string_view a, bool a_is_directory, std::string_view b,
+                 bool b_is_directory) {
+  const size_t common = std::min(a.size(), b.size());
+  if (int order = std::memcmp(a.data(), b.data(), common); order != 0) return order < 0;
+  if (a.size() == b.size()) return !a_is_directory && b_is_directory;
+  if (a.size() < b.size()) {
+    // a, or a + '/', against b's next byte (which is not '/').
+    return !a_is_directory || '/' < static_cast<unsigned char>(b[common]);
+  }
+  return b_is_directory && static_cast<unsigned char>(a[common]) < '/';
+}
+
+}  // namespace
 
 bool FileWalker::PushDirectory(const std::string& source,
                                const std::string& path, Article* failure) {
-  DIR* dir = opendir(path.c_str());
+  // Opened once and kept: the listing reads through a duplicate, and the
+  // read stage opens each listed file relative to the original.
+  const int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const int listing_fd = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  DIR* dir = listing_fd < 0 ? nullptr : fdopendir(listing_fd);
   if (dir == nullptr) {
-    QuarantineUnreadable(failure, source, "opendir", errno);
+    const int open_errno = errno;
+    if (listing_fd >= 0) close(listing_fd);
+    if (fd >= 0) close(fd);
+    QuarantineUnreadable(failure, source, "opendir", open_errno);
     return false;
   }
   Level level;
   level.source_prefix = WithSlash(source);
   level.path_prefix = WithSlash(path);
+  level.directory = std::make_shared<const OpenDirectory>(fd);
+  std::string full;
   errno = 0;
   while (struct dirent* item = readdir(dir)) {
     std::string_view name(item->d_name);
     if (name == "." || name == "..") continue;
-    Entry entry;
-    entry.name = std::string(name);
-    entry.type = item->d_type;
-    if (entry.type == DT_UNKNOWN) {
+    unsigned char type = item->d_type;
+    if (type == DT_UNKNOWN) {
       struct stat info;
-      std::string full = level.path_prefix + entry.name;
+      full.assign(level.path_prefix).append(name);
       if (lstat(full.c_str(), &info) == 0) {
-        if (S_ISDIR(info.st_mode)) entry.type = DT_DIR;
-        else if (S_ISREG(info.st_mode)) entry.type = DT_REG;
-        else if (S_ISLNK(info.st_mode)) entry.type = DT_LNK;
-        else entry.type = DT_FIFO;  // any other special file
+        if (S_ISDIR(info.st_mode)) type = DT_DIR;
+        else if (S_ISREG(info.st_mode)) type = DT_REG;
+        else if (S_ISLNK(info.st_mode)) type = DT_LNK;
+        else type = DT_FIFO;  // any other special file
       }
     }
-    entry.sort_key = entry.type == DT_DIR ? entry.name + "/" : entry.name;
-    level.entries.push_back(std::move(entry));
+    level.Add(name, type);
   }
   int read_error = errno;
   closedir(dir);
@@ -108,35 +146,41 @@ bool FileWalker::PushDirectory(const std::string& source,
     QuarantineUnreadable(failure, source, "readdir", read_error);
     return false;
   }
-  // Sorting by name + '/' for directories makes a depth-first walk yield
-  // full paths in byte-wise order ("a.txt" < "a/b.txt", as '.' < '/').
   std::sort(level.entries.begin(), level.entries.end(),
-            [](const Entry& a, const Entry& b) { return a.sort_key < b.sort_key; });
+            [&level](const Entry& a, const Entry& b) {
+              return SortsBefore(level.NameOf(a), a.type == DT_DIR,
+                                 level.NameOf(b), b.type == DT_DIR);
+            });
   stack_.push_back(std::move(level));
   TestHook("walk.listed");
   return true;
 }
 
-Result<bool> FileWalker::Visit(const Level& level, const Entry& entry,
+Result<bool> FileWalker::Visit(const Level& level, Entry entry,
                                Article* article) {
-  std::string source = level.source_prefix + entry.name;
-  std::string path = level.path_prefix + entry.name;
+  const std::string_view entry_name = level.NameOf(entry);
+  // Built in the article's own (recycled) buffers.
+  std::string& source = article->source;
+  std::string& path = article->path;
+  source.assign(level.source_prefix).append(entry_name);
+  path.assign(level.path_prefix).append(entry_name);
+  article->directory.reset();
   unsigned char type = entry.type;
   if (type == DT_LNK || type == DT_UNKNOWN) {
     // Follow symlinks to files; a symlink to a directory is not walked
     // (loops), a broken one is reported.
     struct stat info;
     if (stat(path.c_str(), &info) != 0) {
-      if (!IsArticleFileName(entry.name)) {
+      if (!IsArticleFileName(entry_name)) {
         ++skipped_;
         return false;
       }
-      QuarantineUnreadable(article, std::move(source), "stat", errno);
+      QuarantineUnreadable(article, source, "stat", errno);
       return true;
     }
     if (S_ISDIR(info.st_mode)) {
       if (entry.type == DT_UNKNOWN) {  // type unknown from readdir
-        return !PushDirectory(source, path, article);
+        return !PushDirectory(std::string(source), std::string(path), article);
       }
       ++skipped_;
       return false;
@@ -145,12 +189,12 @@ Result<bool> FileWalker::Visit(const Level& level, const Entry& entry,
   }
   // A command-line input's "name" is its whole spelling; filters look at
   // its last component.
-  std::string_view name = LastComponent(entry.name);
+  std::string_view name = LastComponent(entry_name);
   if (type == DT_DIR) {
     if (options_.filter.Prunes(source, name)) return false;
-    return !PushDirectory(source, path, article);
+    return !PushDirectory(std::string(source), std::string(path), article);
   }
-  if (type == DT_REG && IsArchiveName(entry.name)) {
+  if (type == DT_REG && IsArchiveName(entry_name)) {
     if (options_.filter.Prunes(source, name)) {
       ++excluded_;
       return false;
@@ -159,9 +203,9 @@ Result<bool> FileWalker::Visit(const Level& level, const Entry& entry,
       ++archives_passed_;
       return false;
     }
-    return StartArchive(source, path, article);
+    return StartArchive(std::string(source), std::string(path), article);
   }
-  if (!IsArticleFileName(entry.name) && !level.source_prefix.empty()) {
+  if (!IsArticleFileName(entry_name) && !level.source_prefix.empty()) {
     ++skipped_;
     return false;
   }
@@ -169,13 +213,16 @@ Result<bool> FileWalker::Visit(const Level& level, const Entry& entry,
     ++excluded_;
     return false;
   }
-  article->source = std::move(source);
   if (type != DT_REG) {
+    path.clear();
     article->Quarantine(QuarantineReason::kUnreadable,
                         "not a regular file (FIFO, socket or device)");
     return true;
   }
-  article->path = std::move(path);
+  if (level.directory != nullptr) {
+    article->directory = level.directory;
+    article->name_offset = level.path_prefix.size();
+  }
   return true;
 }
 
@@ -195,15 +242,14 @@ Result<bool> FileWalker::Next(Article* article) {
         stack_.pop_back();
         continue;
       }
-      Entry entry = std::move(level.entries[level.next++]);
-      INGEST_ASSIGN_OR_RETURN(bool visited, Visit(stack_.back(), entry, article));
+      const Entry entry = level.entries[level.next++];
+      INGEST_ASSIGN_OR_RETURN(bool visited, Visit(level, entry, article));
       if (!visited) continue;
     } else {
-      if (next_input_ == inputs_.size()) return false;
-      // Command-line inputs are visited like entries of a virtual root whose
-      // prefixes are empty; a file named there is read whatever its name.
-      static const Level kRoot;
-      INGEST_ASSIGN_OR_RETURN(bool visited, Visit(kRoot, inputs_[next_input_++], article));
+      if (inputs_.next == inputs_.entries.size()) return false;
+      // A file named on the command line is read whatever its name.
+      const Entry entry = inputs_.entries[inputs_.next++];
+      INGEST_ASSIGN_OR_RETURN(bool visited, Visit(inputs_, entry, article));
       if (!visited) continue;
     }
     INGEST_ASSIGN_OR_RETURN(bool produce, Known(article));

@@ -73,15 +73,26 @@ class FileWalker : public ArticleSource {
 
  private:
   struct Entry {
-    std::string sort_key;  // name, plus '/' for a directory
-    std::string name;
+    uint32_t name_offset;  // into its level's `names`
+    uint32_t name_size;
     unsigned char type;    // DT_* from readdir; DT_UNKNOWN when not known
   };
   struct Level {
     std::string source_prefix;  // source of the directory, ending in '/'
     std::string path_prefix;    // its filesystem path, ending in '/'
-    std::vector<Entry> entries;
+    // The entries' names back to back: one buffer per directory instead of
+    // one or two strings per file. A vector keeps its buffer when the level
+    // moves, so views into it stay valid.
+    std::vector<char> names;
+    std::vector<Entry> entries;  // in walk order
     size_t next = 0;
+    // The directory itself, open, handed to the articles listed from it.
+    std::shared_ptr<const OpenDirectory> directory;
+
+    std::string_view NameOf(const Entry& entry) const {
+      return std::string_view(names.data() + entry.name_offset, entry.name_size);
+    }
+    void Add(std::string_view name, unsigned char type);
   };
 
   // Lists `path` into a new level; a directory that cannot be listed
@@ -89,7 +100,7 @@ class FileWalker : public ArticleSource {
   bool PushDirectory(const std::string& source, const std::string& path,
                      Article* failure);
   // Decides what one listed entry is; true when it produced an article.
-  Result<bool> Visit(const Level& level, const Entry& entry, Article* article);
+  Result<bool> Visit(const Level& level, Entry entry, Article* article);
   // Consults the index for a regular file about to be produced; false
   // when trust_names passes over it.
   Result<bool> Known(Article* article);
@@ -101,8 +112,9 @@ class FileWalker : public ArticleSource {
   Result<bool> NextMember(Article* article);
 
   struct OpenArchive;
-  std::vector<Entry> inputs_;  // sorted like directory entries
-  size_t next_input_ = 0;
+  // Command-line inputs, sorted like directory entries, as the entries of a
+  // virtual root whose prefixes are empty.
+  Level inputs_;
   std::vector<Level> stack_;
   std::unique_ptr<OpenArchive> archive_;
   FileIndexCursor* index_;

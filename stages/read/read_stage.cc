@@ -50,12 +50,16 @@ Result<Disposition> ReadStage::Process(Article& article,
   }
   std::vector<char>& buffer = static_cast<ReadState*>(state)->buffer;
 
+  // Relative to the open directory the walker listed it from, when there
+  // is one: the kernel does not walk the whole path again.
+  const int directory_fd = article.directory ? article.directory->fd() : AT_FDCWD;
+  const char* name = article.path.c_str() + (article.directory ? article.name_offset : 0);
   if (article.known_stamp) {
     // Processed by an earlier run: unchanged unless size or mtime moved, or
     // something that could not be stat-ed then can be now.
     struct stat info;
     bool unchanged =
-        stat(article.path.c_str(), &info) == 0
+        fstatat(directory_fd, name, &info, 0) == 0
             ? S_ISREG(info.st_mode) && StampOf(info) == *article.known_stamp
             : *article.known_stamp == FileStamp::Unreadable();
     if (unchanged) {
@@ -63,7 +67,7 @@ Result<Disposition> ReadStage::Process(Article& article,
       return Disposition::kDuplicate;
     }
   }
-  int fd = open(article.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  int fd = openat(directory_fd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     int open_errno = errno;
     struct stat info;

@@ -116,6 +116,26 @@ Article ReadOne(const std::string& path, uint64_t max_file_size = 100) {
   return article;
 }
 
+// The walker hands each file over with its directory held open, and the
+// read stage opens the file relative to it: renaming the directory after
+// the listing does not lose the file (a full-path open would).
+TEST(ReadStageTest, OpensAWalkedFileRelativeToItsListedDirectory) {
+  test::TempDir dir;
+  test::WriteFile(dir.Join("d/a.txt"), "content");
+  std::vector<Article> walked = Walk({dir.Join("d")});
+  ASSERT_EQ(walked.size(), 1u);
+  ASSERT_NE(walked[0].directory, nullptr);
+  fs::rename(dir.Join("d"), dir.Join("moved"));
+
+  ReadStage stage(ReadOptions{100});
+  auto state = stage.NewWorkerState();
+  Result<Disposition> result = stage.Process(walked[0], state.get());
+  ASSERT_OK(result.status());
+  EXPECT_EQ(*result, Disposition::kContinue);
+  EXPECT_EQ(walked[0].raw, "content");
+  EXPECT_EQ(walked[0].source, dir.Join("d/a.txt"));
+}
+
 TEST(ReadStageTest, ReadsUpToTheLimitAndQuarantinesOneByteMore) {
   test::TempDir dir;
   test::WriteFile(dir.Join("fits.txt"), std::string(100, 'x'));
