@@ -53,6 +53,34 @@ TEST(HtmlUnescapeTest, AppendsAfterExistingOutput) {
   EXPECT_EQ(out, "kept:<plain");
 }
 
+// The output is written through a cursor into space sized ahead: it must
+// grow when references make it longer than the input, and a reference must
+// be found at every offset of the block-wise scan.
+TEST(HtmlUnescapeTest, GrowsWhenTheOutputOutrunsTheInputAndFindsEveryOffset) {
+  std::string expanding, expected = "kept:";
+  for (int i = 0; i < 1000; ++i) {
+    expanding += "&nGt;";
+    expected += "\u226B\u20D2";
+  }
+  std::string out = "kept:";
+  HtmlUnescapeAppend(expanding, &out);
+  EXPECT_EQ(out, expected);
+
+  for (size_t offset = 0; offset < 70; ++offset) {
+    for (std::string reference : {"&amp;", "&lt;", "&gt", "&quot;", "&#x27;", "&"}) {
+      const std::string before(offset, 'a'), after(offset % 37, 'b');
+      const std::string decoded = reference == "&amp;"    ? "&"
+                                  : reference == "&lt;"   ? "<"
+                                  : reference == "&gt"    ? ">"
+                                  : reference == "&quot;" ? "\""
+                                  : reference == "&#x27;" ? "'"
+                                                          : "&";
+      EXPECT_EQ(HtmlUnescape(before + reference + after), before + decoded + after)
+          << "offset " << offset << " " << reference;
+    }
+  }
+}
+
 TEST(HtmlUnescapeTest, DecodesNamedReferenceWithoutSemicolonByLongestPrefix) {
   EXPECT_EQ(HtmlUnescape("&amp"), "&");
   EXPECT_EQ(HtmlUnescape("&ampx"), "&x");
