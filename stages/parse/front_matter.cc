@@ -230,7 +230,7 @@ void FoldWhitespaceInto(std::string_view value, std::string* folded) {
     }
     // A run of non-space bytes, copied at once, after one separating space.
     const auto* run = p;
-    while (p < end && PythonSpaceAt(p, end) == 0) ++p;
+    while (p < end && (!kPythonSpaceLead.may_start[*p] || PythonSpaceAt(p, end) == 0)) ++p;
     if (!out.empty()) out.push_back(' ');
     out.append(reinterpret_cast<const char*>(run), static_cast<size_t>(p - run));
   }

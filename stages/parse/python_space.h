@@ -33,6 +33,19 @@ inline size_t PythonSpaceAt(const unsigned char* p, const unsigned char* end) {
   return 0;
 }
 
+// True for the bytes a whitespace character can start with (ASCII spaces
+// and controls Python counts, and the lead bytes C2, E1, E2, E3): any other
+// byte starts none, so scans can skip it without PythonSpaceAt().
+struct PythonSpaceLeadTable {
+  bool may_start[256] = {};
+  constexpr PythonSpaceLeadTable() {
+    for (int c = '\t'; c <= '\r'; ++c) may_start[c] = true;
+    for (int c = 0x1c; c <= 0x1f; ++c) may_start[c] = true;
+    for (int c : {int{' '}, 0xC2, 0xE1, 0xE2, 0xE3}) may_start[c] = true;
+  }
+};
+inline constexpr PythonSpaceLeadTable kPythonSpaceLead;
+
 }  // namespace ingest
 
 #endif  // INGEST_STAGES_PARSE_PYTHON_SPACE_H_

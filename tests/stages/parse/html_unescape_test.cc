@@ -3,6 +3,7 @@
 // content_hash, FORMAT.md §1.2) on about 190,000 generated strings.
 
 #include "stages/parse/html_unescape.h"
+#include "stages/parse/python_space.h"
 
 #include <gtest/gtest.h>
 
@@ -241,6 +242,23 @@ TEST(HtmlUnescapeTest, StripRemovesEveryPythonWhitespaceFromBothEnds) {
   EXPECT_EQ(StripPythonWhitespace("\u00A0\u0085x\u2029\u205F"), "x");
   EXPECT_EQ(StripPythonWhitespace("\u1680\u2000\u200A x y \u2028\u202F"),
             "x y");
+}
+
+// Scans skip bytes the lead table rules out without calling PythonSpaceAt:
+// no whitespace character may start with such a byte.
+TEST(HtmlUnescapeTest, EveryWhitespaceStartsWithAByteTheLeadTableAllows) {
+  for (int lead = 0; lead < 256; ++lead) {
+    for (int second = 0; second < 256; ++second) {
+      for (int third : {0x80, 0x8A, 0x9F, 0xA8, 0xAF}) {
+        const unsigned char bytes[3] = {static_cast<unsigned char>(lead),
+                                        static_cast<unsigned char>(second),
+                                        static_cast<unsigned char>(third)};
+        if (PythonSpaceAt(bytes, bytes + 3) > 0) {
+          ASSERT_TRUE(kPythonSpaceLead.may_start[lead]) << "lead byte " << lead;
+        }
+      }
+    }
+  }
 }
 
 TEST(HtmlUnescapeTest, StripKeepsCharactersPythonDoesNotCountAsSpace) {
