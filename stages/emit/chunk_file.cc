@@ -2,11 +2,16 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <future>
 #include <utility>
 
 namespace ingest {
@@ -38,7 +43,136 @@ Status WriteAll(int fd, std::string_view data, const std::string& path) {
   return Status::OK();
 }
 
+// Local disk filesystems, where direct I/O is well supported and saves the
+// page-cache copy. Network filesystems are left out on purpose: direct I/O
+// there is synchronous with the server. tmpfs is memory anyway.
+bool WantsDirectIo(int fd) {
+  struct statfs info;
+  if (fstatfs(fd, &info) != 0) return false;
+  switch (static_cast<unsigned long>(info.f_type)) {
+    case EXT4_SUPER_MAGIC:  // also ext2 and ext3
+    case XFS_SUPER_MAGIC:
+    case BTRFS_SUPER_MAGIC:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Writes all of `data` at `offset`. A filesystem that refuses direct I/O for
+// this request (EINVAL) gets it through the page cache instead, and so does
+// everything after it on this descriptor.
+Status PwriteAll(int fd, const char* data, size_t size, uint64_t offset,
+                 const std::string& path) {
+  while (size > 0) {
+    ssize_t n = pwrite(fd, data, size, static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int flags = fcntl(fd, F_GETFL);
+      if (errno == EINVAL && flags >= 0 && (flags & O_DIRECT) != 0 &&
+          fcntl(fd, F_SETFL, flags & ~O_DIRECT) == 0) {
+        continue;
+      }
+      return Status::FromErrno("emit: write", path, errno);
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+    offset += static_cast<uint64_t>(n);
+  }
+  return Status::OK();
+}
+
 }  // namespace
+
+// Bytes staged in aligned blocks and written with direct I/O: a full block
+// is handed to a helper thread while the next one fills, so the emitting
+// thread waits for the disk only when it outruns it. The last block is
+// padded to the alignment and the file then cut to its true length.
+class ChunkFile::DirectWriter {
+ public:
+  static constexpr size_t kBlockBytes = 2 << 20;
+  static constexpr size_t kAlignment = 4096;  // any logical block size up to a page
+
+  DirectWriter(int fd, const std::string& path) : fd_(fd), path_(path) {}
+  ~DirectWriter() {
+    if (in_flight_.valid()) in_flight_.wait();  // before the descriptor closes
+  }
+
+  Status Append(std::string_view data) {
+    while (!data.empty()) {
+      if (block_ == nullptr) INGEST_RETURN_IF_ERROR(NextBlock());
+      const size_t take = std::min(data.size(), kBlockBytes - filled_);
+      std::memcpy(block_ + filled_, data.data(), take);
+      filled_ += take;
+      data.remove_prefix(take);
+      if (filled_ == kBlockBytes) INGEST_RETURN_IF_ERROR(Submit());
+    }
+    return Status::OK();
+  }
+
+  // Writes what is staged and waits for every write.
+  Status Finish() {
+    INGEST_RETURN_IF_ERROR(Wait());
+    if (filled_ == 0) return Status::OK();
+    const uint64_t length = offset_ + filled_;
+    const size_t padded = (filled_ + kAlignment - 1) / kAlignment * kAlignment;
+    std::memset(block_ + filled_, 0, padded - filled_);
+    INGEST_RETURN_IF_ERROR(PwriteAll(fd_, block_, padded, offset_, path_));
+    offset_ = length;
+    filled_ = 0;
+    if (ftruncate(fd_, static_cast<off_t>(length)) != 0) {
+      return Status::FromErrno("emit: truncate", path_, errno);
+    }
+    return Status::OK();
+  }
+
+ private:
+  struct FreeBlock {
+    void operator()(char* block) const { std::free(block); }
+  };
+
+  Status NextBlock() {
+    std::unique_ptr<char, FreeBlock>& slot = blocks_[current_];
+    if (slot == nullptr) {
+      void* memory = nullptr;
+      if (posix_memalign(&memory, kAlignment, kBlockBytes) != 0) {
+        return Status::Internal("emit: out of memory for a direct I/O block");
+      }
+      slot.reset(static_cast<char*>(memory));
+    }
+    block_ = slot.get();
+    return Status::OK();
+  }
+
+  // Hands the full current block to the helper thread and switches to the
+  // other one, once the write before has finished.
+  Status Submit() {
+    INGEST_RETURN_IF_ERROR(Wait());
+    in_flight_ = std::async(std::launch::async,
+                            [fd = fd_, block = block_, offset = offset_, &path = path_] {
+                              return PwriteAll(fd, block, kBlockBytes, offset, path);
+                            });
+    offset_ += kBlockBytes;
+    filled_ = 0;
+    current_ ^= 1;
+    block_ = nullptr;
+    return Status::OK();
+  }
+
+  Status Wait() {
+    if (!in_flight_.valid()) return Status::OK();
+    return in_flight_.get();
+  }
+
+  const int fd_;
+  const std::string path_;
+  std::unique_ptr<char, FreeBlock> blocks_[2];
+  int current_ = 0;
+  char* block_ = nullptr;  // blocks_[current_] once allocated
+  size_t filled_ = 0;
+  uint64_t offset_ = 0;  // where the current block goes in the file
+  std::future<Status> in_flight_;
+};
 
 std::string TempPathFor(const std::string& final_path) {
   size_t slash = final_path.rfind('/');
@@ -82,6 +216,7 @@ ChunkFile::ChunkFile(ChunkFile&& other) noexcept { *this = std::move(other); }
 
 ChunkFile& ChunkFile::operator=(ChunkFile&& other) noexcept {
   if (this != &other) {
+    direct_.reset();
     if (fd_ >= 0 && owns_fd_) close(fd_);
     final_path_ = std::move(other.final_path_);
     temp_path_ = std::move(other.temp_path_);
@@ -95,11 +230,13 @@ ChunkFile& ChunkFile::operator=(ChunkFile&& other) noexcept {
     compressor_ = std::move(other.compressor_);
     compressed_ = std::move(other.compressed_);
     frame_open_ = std::exchange(other.frame_open_, false);
+    direct_ = std::move(other.direct_);
   }
   return *this;
 }
 
 ChunkFile::~ChunkFile() {
+  direct_.reset();
   if (fd_ >= 0 && owns_fd_) close(fd_);
 }
 
@@ -107,6 +244,10 @@ Status ChunkFile::Open() {
   if (fd_ >= 0) return Status::OK();
   fd_ = open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) return Status::FromErrno("emit: create", temp_path_, errno);
+  const int flags = fcntl(fd_, F_GETFL);
+  if (WantsDirectIo(fd_) && flags >= 0 && fcntl(fd_, F_SETFL, flags | O_DIRECT) == 0) {
+    direct_ = std::make_unique<DirectWriter>(fd_, temp_path_);
+  }
   return Status::OK();
 }
 
@@ -122,8 +263,13 @@ void ChunkFile::AppendRef(std::string_view bytes) {
   queued_bytes_ += bytes.size();
 }
 
+Status ChunkFile::WriteOut(std::string_view data) {
+  if (direct_) return direct_->Append(data);
+  return WriteAll(fd_, data, temp_path_);
+}
+
 Status ChunkFile::Write(std::string_view data) {
-  if (!compressor_) return WriteAll(fd_, data, temp_path_);
+  if (!compressor_) return WriteOut(data);
   // Compressed in slices so the compressed bytes held at once stay small.
   constexpr size_t kSlice = 1 << 20;
   while (!data.empty()) {
@@ -132,7 +278,7 @@ Status ChunkFile::Write(std::string_view data) {
     frame_open_ = true;
     data.remove_prefix(slice.size());
     if (compressed_.size() >= kSlice) {
-      INGEST_RETURN_IF_ERROR(WriteAll(fd_, compressed_, temp_path_));
+      INGEST_RETURN_IF_ERROR(WriteOut(compressed_));
       compressed_.clear();
     }
   }
@@ -147,7 +293,7 @@ Status ChunkFile::Flush() {
 
 void ChunkFile::StartWriteback() {
   written_at_last_writeback_ = written_;
-  if (fd_ < 0 || !owns_fd_) return;
+  if (fd_ < 0 || !owns_fd_ || direct_) return;
   // Only a hint: a failure here (say, a file system without support) is met
   // again, and reported, by the fsync at the commit point.
   (void)sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
@@ -163,7 +309,7 @@ Status ChunkFile::WritePending() {
           Write(std::string_view(static_cast<const char*>(piece.iov_base), piece.iov_len)));
     }
     INGEST_RETURN_IF_ERROR(Write(buffer_));
-    INGEST_RETURN_IF_ERROR(WriteAll(fd_, compressed_, temp_path_));
+    INGEST_RETURN_IF_ERROR(WriteOut(compressed_));
     compressed_.clear();
     written_ += queued_bytes_ + buffer_.size();
     buffer_.clear();
@@ -173,7 +319,7 @@ Status ChunkFile::WritePending() {
     return Status::OK();
   }
   if (queued_.empty()) {
-    INGEST_RETURN_IF_ERROR(WriteAll(fd_, buffer_, temp_path_));
+    INGEST_RETURN_IF_ERROR(WriteOut(buffer_));
     written_ += buffer_.size();
     buffer_.clear();
     return Status::OK();
@@ -183,6 +329,17 @@ Status ChunkFile::WritePending() {
     buffer_.clear();
     queued_.push_back(iovec{owned_.back().data(), owned_.back().size()});
     queued_bytes_ += owned_.back().size();
+  }
+  if (direct_) {
+    for (const iovec& piece : queued_) {
+      INGEST_RETURN_IF_ERROR(
+          direct_->Append(std::string_view(static_cast<const char*>(piece.iov_base), piece.iov_len)));
+    }
+    written_ += queued_bytes_;
+    queued_.clear();
+    owned_.clear();
+    queued_bytes_ = 0;
+    return Status::OK();
   }
   size_t next = 0;
   while (next < queued_.size()) {
@@ -218,8 +375,12 @@ Status ChunkFile::Seal() {
     // The stream must be complete before the fsync that makes it durable.
     INGEST_RETURN_IF_ERROR(compressor_->Finish(&compressed_));
     frame_open_ = false;
-    INGEST_RETURN_IF_ERROR(WriteAll(fd_, compressed_, temp_path_));
+    INGEST_RETURN_IF_ERROR(WriteOut(compressed_));
     compressed_.clear();
+  }
+  if (direct_) {
+    INGEST_RETURN_IF_ERROR(direct_->Finish());
+    direct_.reset();
   }
   if (fd_ < 0 || !owns_fd_) return Status::OK();
   if (fsync(fd_) != 0) return Status::FromErrno("emit: fsync", temp_path_, errno);
