@@ -1,26 +1,222 @@
 #include "stages/emit/ndjson_writer.h"
 
 #include <cstdint>
-#include <cstring>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
+// The build targets baseline x86-64; an AVX2 copy of the loop is compiled
+// with the target attribute (gcc and clang) and chosen at run time.
+#if defined(__GNUC__)
+#include <immintrin.h>
+#define INGEST_JSON_AVX2 1
+#endif
 #endif
 
 namespace ingest {
 
 namespace {
 
-// Bytes that need escaping in a JSON string: controls, '"' and '\'.
+// How each byte is written in a JSON string: `needs` marks the controls,
+// '"' and '\'; `short_form` is the letter after '\' for those with a
+// two-byte escape, 0 for the controls written as \u00xx.
 struct EscapeTable {
   bool needs[256] = {};
+  char short_form[256] = {};
   constexpr EscapeTable() {
     for (int c = 0; c < 0x20; ++c) needs[c] = true;
     needs[static_cast<unsigned char>('"')] = true;
     needs[static_cast<unsigned char>('\\')] = true;
+    short_form[static_cast<unsigned char>('"')] = '"';
+    short_form[static_cast<unsigned char>('\\')] = '\\';
+    short_form[static_cast<unsigned char>('\n')] = 'n';
+    short_form[static_cast<unsigned char>('\r')] = 'r';
+    short_form[static_cast<unsigned char>('\t')] = 't';
+    short_form[static_cast<unsigned char>('\b')] = 'b';
+    short_form[static_cast<unsigned char>('\f')] = 'f';
   }
 };
 constexpr EscapeTable kEscape;
+
+// The longest escape, "\u00xx".
+constexpr size_t kMaxEscape = 6;
+
+// Writes the escape of `c`, a byte kEscape.needs, at `dst`; returns its end.
+inline char* WriteEscape(unsigned char c, char* dst) {
+  dst[0] = '\\';
+  if (const char letter = kEscape.short_form[c]) {
+    dst[1] = letter;
+    return dst + 2;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  dst[1] = 'u';
+  dst[2] = '0';
+  dst[3] = '0';
+  dst[4] = kHex[c >> 4];
+  dst[5] = kHex[c & 0xF];
+  return dst + 6;
+}
+
+// Blocks: CopyAndMask(src, dst) copies kWidth bytes from `src` to `dst`
+// and returns the mask of those that need escaping (bit n for byte n).
+// Bytes >= 0x80, all of Hangul's UTF-8, never match, so Korean text moves a
+// whole vector at a time with no separate scan and copy.
+struct NoBlock {
+  static constexpr size_t kWidth = 0;
+};
+
+#if defined(__SSE2__)
+struct Sse2Block {
+  static constexpr size_t kWidth = 16;
+  static uint32_t CopyAndMask(const char* src, char* dst) {
+    const __m128i control_limit = _mm_set1_epi8(0x1F);
+    const __m128i bytes =
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), bytes);
+    const __m128i control =
+        _mm_cmpeq_epi8(_mm_max_epu8(bytes, control_limit), control_limit);
+    const __m128i special =
+        _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')),
+                     _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\')));
+    return static_cast<uint32_t>(
+        _mm_movemask_epi8(_mm_or_si128(control, special)));
+  }
+};
+#endif
+
+#if defined(INGEST_JSON_AVX2)
+struct Avx2Block {
+  static constexpr size_t kWidth = 32;
+  __attribute__((target("avx2"))) static uint32_t CopyAndMask(const char* src,
+                                                              char* dst) {
+    const __m256i control_limit = _mm256_set1_epi8(0x1F);
+    const __m256i bytes =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), bytes);
+    const __m256i control =
+        _mm256_cmpeq_epi8(_mm256_max_epu8(bytes, control_limit), control_limit);
+    const __m256i special =
+        _mm256_or_si256(_mm256_cmpeq_epi8(bytes, _mm256_set1_epi8('"')),
+                        _mm256_cmpeq_epi8(bytes, _mm256_set1_epi8('\\')));
+    return static_cast<uint32_t>(
+        _mm256_movemask_epi8(_mm256_or_si256(control, special)));
+  }
+};
+#endif
+
+// The escaping loop: writes `text` as a JSON string literal at `dst` and
+// returns the end of what it wrote. Blocks are stored whole and the pointer
+// moves past the clean bytes, so an escape costs a few byte stores instead
+// of two std::string appends. The space up to `end` must hold
+// text.size() + 2 + Block::kWidth bytes; the loop keeps room for the rest
+// of the text as it is, an overrunning block and the closing quote, and
+// when an escape would break that, regrow(&dst, &end, rest) moves the
+// space (`rest`: the bytes of text from the escaped one on). always_inline
+// so that each block type is inlined into a function compiled for its
+// instruction set.
+template <typename Block, typename TailBlock, typename RegrowFunction>
+__attribute__((always_inline)) inline char* EscapeInto(std::string_view text,
+                                                       char* dst, char* end,
+                                                       RegrowFunction regrow) {
+  static_assert(TailBlock::kWidth <= Block::kWidth);
+  constexpr size_t kWidth = Block::kWidth;
+  const char* data = text.data();
+  const size_t size = text.size();
+  *dst++ = '"';
+  const auto escape = [&](size_t i) __attribute__((always_inline)) {
+    const size_t rest = size - i;
+    if (static_cast<size_t>(end - dst) < rest + kWidth + kMaxEscape) {
+      regrow(&dst, &end, rest);
+    }
+    dst = WriteEscape(static_cast<unsigned char>(data[i]), dst);
+  };
+  size_t i = 0;
+  const auto copy_blocks = [&](auto block) __attribute__((always_inline)) {
+    using B = decltype(block);
+    if constexpr (B::kWidth > 0) {
+      while (i + B::kWidth <= size) {
+        const uint32_t mask = B::CopyAndMask(data + i, dst);
+        if (mask == 0) {
+          i += B::kWidth;
+          dst += B::kWidth;
+          continue;
+        }
+        const auto clean = static_cast<size_t>(__builtin_ctz(mask));
+        i += clean;
+        dst += clean;
+        escape(i);
+        ++i;
+      }
+    }
+  };
+  copy_blocks(Block());
+  copy_blocks(TailBlock());
+  for (; i < size; ++i) {
+    if (kEscape.needs[static_cast<unsigned char>(data[i])]) {
+      escape(i);
+    } else {
+      *dst++ = data[i];
+    }
+  }
+  *dst++ = '"';
+  return dst;
+}
+
+// Texts up to this long are escaped into a stack buffer and appended once:
+// for ids, dates and titles a resize and its zero-fill cost more than the
+// escaping.
+constexpr size_t kShortText = 128;
+
+template <typename Block, typename TailBlock>
+__attribute__((always_inline)) inline void AppendEscaped(std::string_view text,
+                                                         std::string* out) {
+  constexpr size_t kWidth = Block::kWidth;
+  const size_t size = text.size();
+  if (size <= kShortText) {
+    // Room for every byte escaped at its longest, so it never regrows.
+    char buffer[kShortText * kMaxEscape + 2 + kWidth];
+    const char* end = EscapeInto<Block, TailBlock>(
+        text, buffer, buffer + sizeof(buffer), [](char**, char**, size_t) {});
+    out->append(buffer, static_cast<size_t>(end - buffer));
+    return;
+  }
+  // Room for the text as it is and a few escapes; the zero-fill of resize
+  // costs less than the appends it saves.
+  const size_t slack = kWidth + 32 + size / 32;
+  const size_t at = out->size();
+  out->resize(at + size + 2 + slack);
+  // Twice the rest: a text of escapes only regrows a logarithmic number of
+  // times.
+  const auto regrow = [out, slack](char** dst, char** end, size_t rest) {
+    const size_t written = static_cast<size_t>(*dst - out->data());
+    out->resize(written + 2 * rest + kWidth + kMaxEscape + slack);
+    *dst = out->data() + written;
+    *end = out->data() + out->size();
+  };
+  const char* end = EscapeInto<Block, TailBlock>(
+      text, out->data() + at, out->data() + out->size(), regrow);
+  out->resize(static_cast<size_t>(end - out->data()));
+}
+
+#if defined(INGEST_JSON_AVX2)
+__attribute__((target("avx2"))) void AppendEscapedAvx2(std::string_view text,
+                                                       std::string* out) {
+  AppendEscaped<Avx2Block, Sse2Block>(text, out);
+}
+#endif
+
+using AppendEscapedFunction = void (*)(std::string_view, std::string*);
+
+AppendEscapedFunction ChooseAppendEscaped() {
+#if defined(INGEST_JSON_AVX2)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2")) return AppendEscapedAvx2;
+#endif
+#if defined(__SSE2__)
+  return AppendEscaped<Sse2Block, NoBlock>;
+#else
+  return AppendEscaped<NoBlock, NoBlock>;
+#endif
+}
 
 void AppendOptional(const std::optional<std::string>& value, std::string* out) {
   if (value) {
@@ -30,98 +226,45 @@ void AppendOptional(const std::optional<std::string>& value, std::string* out) {
   }
 }
 
-void AppendKey(std::string_view key, std::string* out) {
-  out->push_back(',');
-  out->push_back('"');
-  out->append(key);
-  out->append("\":");
-}
-
 }  // namespace
 
-// The index of the first byte at or after `i` that needs escaping (a
-// control, '"' or '\\'), or `size`. Clean text is skipped 16 bytes at a
-// time with SSE2 (8 with SWAR elsewhere); bytes >= 0x80, all of Hangul's
-// UTF-8, never match.
-inline size_t NextEscape(const char* data, size_t i, size_t size) {
-#if defined(__SSE2__)
-  const __m128i control_limit = _mm_set1_epi8(0x1F);
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
-  while (i + 16 <= size) {
-    __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
-    __m128i control =
-        _mm_cmpeq_epi8(_mm_max_epu8(bytes, control_limit), control_limit);
-    __m128i special = _mm_or_si128(_mm_cmpeq_epi8(bytes, quote),
-                                   _mm_cmpeq_epi8(bytes, backslash));
-    int mask = _mm_movemask_epi8(_mm_or_si128(control, special));
-    if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(mask));
-    i += 16;
-  }
-#endif
-  while (i < size && !kEscape.needs[static_cast<unsigned char>(data[i])]) ++i;
-  return i;
-}
-
 void AppendJsonString(std::string_view text, std::string* out) {
-  out->push_back('"');
-  const char* data = text.data();
-  size_t size = text.size();
-  size_t run_start = 0;
-  for (size_t i = NextEscape(data, 0, size); i < size;
-       i = NextEscape(data, i + 1, size)) {
-    auto c = static_cast<unsigned char>(data[i]);
-    out->append(data + run_start, i - run_start);
-    run_start = i + 1;
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
-      default: {
-        static constexpr char kHex[] = "0123456789abcdef";
-        char escaped[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-        out->append(escaped, sizeof(escaped));
-      }
-    }
-  }
-  out->append(data + run_start, size - run_start);
-  out->push_back('"');
+  // Resolved once: the build targets baseline x86-64, AVX2 is a run-time
+  // property of the machine.
+  static const AppendEscapedFunction append_escaped = ChooseAppendEscaped();
+  append_escaped(text, out);
 }
 
 size_t AppendArticleRecord(const Article& article, std::string* out) {
   out->append("{\"id\":");
   AppendJsonString(article.id, out);
-  AppendKey("oid", out);
+  out->append(",\"oid\":");
   AppendJsonString(article.oid, out);
-  AppendKey("aid", out);
+  out->append(",\"aid\":");
   AppendJsonString(article.aid, out);
-  AppendKey("url", out);
+  out->append(",\"url\":");
   AppendOptional(article.url, out);
-  AppendKey("title", out);
+  out->append(",\"title\":");
   AppendOptional(article.title, out);
-  AppendKey("publisher", out);
+  out->append(",\"publisher\":");
   AppendOptional(article.publisher, out);
-  AppendKey("author", out);
+  out->append(",\"author\":");
   AppendOptional(article.author, out);
-  AppendKey("category", out);
+  out->append(",\"category\":");
   AppendOptional(article.category, out);
-  AppendKey("published_at", out);
+  out->append(",\"published_at\":");
   AppendOptional(article.published_at, out);
-  AppendKey("crawled_at", out);
+  out->append(",\"crawled_at\":");
   AppendOptional(article.crawled_at, out);
-  AppendKey("content_hash", out);
+  out->append(",\"content_hash\":");
   AppendJsonString(article.content_hash, out);
-  AppendKey("text", out);
+  out->append(",\"text\":");
   AppendJsonString(article.text, out);
-  AppendKey("source", out);
+  out->append(",\"source\":");
   AppendJsonString(article.source, out);
   size_t revision_at = out->size();
   if (!article.extra.empty()) {
-    AppendKey("extra", out);
+    out->append(",\"extra\":");
     char separator = '{';
     for (const auto& [key, value] : article.extra) {
       out->push_back(separator);
@@ -139,7 +282,7 @@ size_t AppendArticleRecord(const Article& article, std::string* out) {
 void AppendWithRevision(std::string_view record, size_t revision_at,
                         uint32_t revision, std::string* out) {
   out->append(record.substr(0, revision_at));
-  AppendKey("revision", out);
+  out->append(",\"revision\":");
   out->append(std::to_string(revision));
   out->append(record.substr(revision_at));
 }
@@ -147,12 +290,12 @@ void AppendWithRevision(std::string_view record, size_t revision_at,
 void AppendQuarantineRecord(const Article& article, std::string* out) {
   out->append("{\"source\":");
   AppendJsonString(article.source, out);
-  AppendKey("reason", out);
+  out->append(",\"reason\":");
   AppendJsonString(QuarantineReasonName(article.reason), out);
-  AppendKey("detail", out);
+  out->append(",\"detail\":");
   AppendJsonString(article.detail, out);
   if (!article.id.empty()) {
-    AppendKey("id", out);
+    out->append(",\"id\":");
     AppendJsonString(article.id, out);
   }
   out->append("}\n");
@@ -161,14 +304,14 @@ void AppendQuarantineRecord(const Article& article, std::string* out) {
 void AppendDuplicateRecord(const Article& article, std::string* out) {
   out->append("{\"source\":");
   AppendJsonString(article.source, out);
-  AppendKey("id", out);
+  out->append(",\"id\":");
   AppendJsonString(article.id, out);
-  AppendKey("kind", out);
+  out->append(",\"kind\":");
   AppendJsonString(article.outcome == Outcome::kRevision ? "revision" : "duplicate",
                    out);
-  AppendKey("first_source", out);
+  out->append(",\"first_source\":");
   AppendJsonString(article.first_source, out);
-  AppendKey("content_hash", out);
+  out->append(",\"content_hash\":");
   AppendJsonString(article.content_hash, out);
   out->append("}\n");
 }
