@@ -40,7 +40,11 @@ class TokenPool;
 
 struct RunnerOptions {
   int workers = 1;
-  size_t batch_size = 256;
+  // Small enough that the articles in flight (batch_size × batches in
+  // flight, each with its raw, text and record buffers) stay in the CPU's
+  // caches: with 256 a run cycled ~40 MB through them and spent ~15% more
+  // CPU; handing over a batch costs far less than that at 64.
+  size_t batch_size = 64;
   size_t batches_in_flight = 0;  // 0: 4 × workers
 };
 
