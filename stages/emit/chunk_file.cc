@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <future>
+#include <mutex>
 #include <utility>
 
 namespace ingest {
@@ -127,18 +128,56 @@ class ChunkFile::DirectWriter {
   }
 
  private:
-  struct FreeBlock {
-    void operator()(char* block) const { std::free(block); }
+  // Blocks outlive their writer in a small process-wide pool: a run opens
+  // a chunk file after another, and blocks freed to malloc and taken again
+  // were not reused well (peak RSS grew by ~40 MiB from 100,000 to 400,000
+  // articles).
+  class BlockPool {
+   public:
+    static char* Take() {
+      {
+        std::lock_guard<std::mutex> lock(mutex());
+        if (!free().empty()) {
+          char* block = free().back();
+          free().pop_back();
+          return block;
+        }
+      }
+      void* memory = nullptr;
+      if (posix_memalign(&memory, kAlignment, kBlockBytes) != 0) return nullptr;
+      return static_cast<char*>(memory);
+    }
+    static void Give(char* block) {
+      {
+        std::lock_guard<std::mutex> lock(mutex());
+        if (free().size() < kKept) {
+          free().push_back(block);
+          return;
+        }
+      }
+      std::free(block);
+    }
+
+   private:
+    static constexpr size_t kKept = 8;  // two per chunk file and commit in flight
+    static std::mutex& mutex() {
+      static std::mutex instance;
+      return instance;
+    }
+    static std::vector<char*>& free() {
+      static std::vector<char*>* instance = new std::vector<char*>();  // never destroyed
+      return *instance;
+    }
+  };
+  struct GiveBack {
+    void operator()(char* block) const { BlockPool::Give(block); }
   };
 
   Status NextBlock() {
-    std::unique_ptr<char, FreeBlock>& slot = blocks_[current_];
+    std::unique_ptr<char, GiveBack>& slot = blocks_[current_];
     if (slot == nullptr) {
-      void* memory = nullptr;
-      if (posix_memalign(&memory, kAlignment, kBlockBytes) != 0) {
-        return Status::Internal("emit: out of memory for a direct I/O block");
-      }
-      slot.reset(static_cast<char*>(memory));
+      slot.reset(BlockPool::Take());
+      if (slot == nullptr) return Status::Internal("emit: out of memory for a direct I/O block");
     }
     block_ = slot.get();
     return Status::OK();
@@ -166,7 +205,7 @@ class ChunkFile::DirectWriter {
 
   const int fd_;
   const std::string path_;
-  std::unique_ptr<char, FreeBlock> blocks_[2];
+  std::unique_ptr<char, GiveBack> blocks_[2];
   int current_ = 0;
   char* block_ = nullptr;  // blocks_[current_] once allocated
   size_t filled_ = 0;
