@@ -135,7 +135,7 @@ std::string RenderRunMetrics(const std::map<std::string, double>& previous,
 Status WriteRunMetrics(const std::string& path, const RunSummary& summary,
                        double now_seconds) {
   std::string directory = std::filesystem::path(path).parent_path().string();
-  if (directory.empty()) directory = ".";
+  if (directory.empty()) directory.push_back('.');  // not = ".": GCC 12 -Wrestrict false positive
   int lock_fd = open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (lock_fd < 0) return Status::FromErrno("metrics: open directory", directory, errno);
   // Serialises read-modify-write with other runs writing the same file.

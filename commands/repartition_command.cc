@@ -22,7 +22,9 @@ Status BuildChild(StateDb* old, const std::string& directory, uint32_t child,
   INGEST_ASSIGN_OR_RETURN(std::unique_ptr<StateDb> state, StateDb::Open(directory, {}));
   std::unique_ptr<StateCursor> cursor = old->NewCursor();
   cursor->Seek(kDedupKeyPrefix);
-  INGEST_RETURN_IF_ERROR(state->BulkLoad([&](std::string* key, std::string* value) -> Result<bool> {
+  // Named, not written inside the macro: its own INGEST_RETURN_IF_ERROR
+  // would shadow the outer one's status variable (-Wshadow).
+  auto next_entry = [&](std::string* key, std::string* value) -> Result<bool> {
     for (; cursor->Valid(); cursor->Next()) {
       std::string_view found = cursor->key();
       if (found.substr(0, kDedupKeyPrefix.size()) != kDedupKeyPrefix) break;
@@ -34,7 +36,8 @@ Status BuildChild(StateDb* old, const std::string& directory, uint32_t child,
     }
     INGEST_RETURN_IF_ERROR(cursor->status());
     return false;
-  }));
+  };
+  INGEST_RETURN_IF_ERROR(state->BulkLoad(next_entry));
   INGEST_ASSIGN_OR_RETURN(std::optional<std::string> last_run, old->Get(kPartitionLastRunKey));
   if (last_run) {
     auto transaction = state->NewTransaction();
