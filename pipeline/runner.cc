@@ -116,19 +116,40 @@ void Runner::RunWorker(BoundedQueue<Work>& in, BoundedQueue<Work>& out) {
   while (in.Pop(&work)) {
     if (run_state_->failed()) continue;  // drain without working
     Status status = Guarded("worker", [&]() -> Status {
-      // Article by article through all parallel stages, so each article's
-      // bytes stay hot in this core's cache.
-      for (size_t i = 0; i < work.batch.articles.size(); ++i) {
-        Article& article = work.batch.articles[i];
-        Disposition& disposition = work.dispositions[i];
-        for (size_t s = 0; s < parallel_stages_.size(); ++s) {
-          if (disposition != Disposition::kContinue) break;
-          Result<Disposition> result =
-              parallel_stages_[s]->Process(article, states[s].get());
-          if (!result.ok()) return result.status();
-          disposition = *result;
-          ++counts[s][static_cast<size_t>(disposition)];
+      // Article by article through the parallel stages, so each article's
+      // bytes stay hot in this core's cache; a stage that takes whole
+      // batches gets the batch between such passes.
+      std::vector<Disposition>& dispositions = work.dispositions;
+      size_t first = 0;
+      while (first < parallel_stages_.size()) {
+        const Stage* stage = parallel_stages_[first];
+        if (stage->WholeBatches()) {
+          std::vector<Disposition> before = dispositions;
+          INGEST_RETURN_IF_ERROR(stage->ProcessBatch(work.batch, dispositions,
+                                                     states[first].get()));
+          for (size_t i = 0; i < dispositions.size(); ++i) {
+            if (before[i] == Disposition::kContinue) {
+              ++counts[first][static_cast<size_t>(dispositions[i])];
+            }
+          }
+          ++first;
+          continue;
         }
+        size_t last = first;
+        while (last < parallel_stages_.size() && !parallel_stages_[last]->WholeBatches()) ++last;
+        for (size_t i = 0; i < work.batch.articles.size(); ++i) {
+          Article& article = work.batch.articles[i];
+          Disposition& disposition = dispositions[i];
+          for (size_t s = first; s < last; ++s) {
+            if (disposition != Disposition::kContinue) break;
+            Result<Disposition> result =
+                parallel_stages_[s]->Process(article, states[s].get());
+            if (!result.ok()) return result.status();
+            disposition = *result;
+            ++counts[s][static_cast<size_t>(disposition)];
+          }
+        }
+        first = last;
       }
       return Status::OK();
     });

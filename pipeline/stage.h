@@ -68,6 +68,12 @@ class Stage {
   virtual Result<Disposition> Process(Article& article,
                                       WorkerState* state) const = 0;
 
+  // A parallel stage that gains from seeing a batch at once (hashing its
+  // texts side by side) returns true: a worker then hands it the whole
+  // batch through ProcessBatch(), between the article-by-article passes of
+  // the parallel stages before and after it.
+  virtual bool WholeBatches() const { return false; }
+
   // Handles a whole batch. The default calls Process() on every article
   // still marked kContinue in `dispositions` and records what it returns.
   // Serial stages override it to amortise work (one MultiGet, one write).

@@ -14,6 +14,9 @@ packages=(build-essential cmake pkg-config python3 libssl-dev libsimdjson-dev
           # script(1) gives the progress test a pseudo-terminal, promtool
           # (prometheus) checks the metrics file
           tar zstd gzip bsdutils prometheus)
+# Intel's multi-buffer SHA-256 (AVX-512), used by the verify stage where it
+# exists; amd64 only.
+if [ "$(dpkg --print-architecture)" = amd64 ]; then packages+=(libipsec-mb-dev); fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||

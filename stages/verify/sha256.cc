@@ -9,6 +9,10 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 
+#if defined(INGEST_HAVE_IPSEC_MB)
+#include <intel-ipsec-mb.h>
+#endif
+
 namespace ingest {
 
 Result<Sha256::Digest> Sha256::Hash(std::string_view data) {
@@ -54,6 +58,84 @@ bool FromHex(std::string_view hex, Sha256::Digest* digest) {
     (*digest)[i] = static_cast<uint8_t>(high << 4 | low);
   }
   return true;
+}
+
+#if defined(INGEST_HAVE_IPSEC_MB)
+struct Sha256Batch::MultiBuffer {
+  IMB_MGR* manager = nullptr;
+  ~MultiBuffer() { free_mb_mgr(manager); }
+  // A job the manager handed back: completed, or failed.
+  static bool Completed(const IMB_JOB* job) { return job->status == IMB_STATUS_COMPLETED; }
+};
+#else
+struct Sha256Batch::MultiBuffer {};
+#endif
+
+Sha256Batch::Sha256Batch() {
+#if defined(INGEST_HAVE_IPSEC_MB)
+  IMB_MGR* manager = alloc_mb_mgr(0);
+  if (manager == nullptr) return;
+  IMB_ARCH arch = IMB_ARCH_NONE;
+  init_mb_mgr_auto(manager, &arch);
+  // Below AVX-512 its lanes are not faster than OpenSSL's SHA-NI.
+  if (arch != IMB_ARCH_AVX512 || imb_get_errno(manager) != 0) {
+    free_mb_mgr(manager);
+    return;
+  }
+  multi_buffer_ = std::make_unique<MultiBuffer>();
+  multi_buffer_->manager = manager;
+#endif
+}
+
+Sha256Batch::~Sha256Batch() {
+  // A manager may still hold queued jobs pointing at the caller's buffers;
+  // flushing writes only into their digests, which Add() required to stay.
+  if (!queued_.empty() || multi_buffer_ != nullptr) (void)Finish();
+}
+
+void Sha256Batch::Add(std::string_view data, Sha256::Digest* digest) {
+#if defined(INGEST_HAVE_IPSEC_MB)
+  // The library refuses long messages (here: from 65,535 bytes on); those
+  // few go one by one.
+  constexpr size_t kLongestMultiBuffer = 32 << 10;
+  if (multi_buffer_ != nullptr && !data.empty() && data.size() <= kLongestMultiBuffer) {
+    IMB_MGR* manager = multi_buffer_->manager;
+    IMB_JOB* job = IMB_GET_NEXT_JOB(manager);
+    job->cipher_mode = IMB_CIPHER_NULL;
+    job->cipher_direction = IMB_DIR_ENCRYPT;
+    job->chain_order = IMB_ORDER_HASH_CIPHER;
+    job->hash_alg = IMB_AUTH_SHA_256;
+    job->src = reinterpret_cast<const uint8_t*>(data.data());
+    job->hash_start_src_offset_in_bytes = 0;
+    job->msg_len_to_hash_in_bytes = data.size();
+    job->auth_tag_output = digest->data();
+    job->auth_tag_output_len_in_bytes = digest->size();
+    for (job = IMB_SUBMIT_JOB(manager); job != nullptr; job = IMB_GET_COMPLETED_JOB(manager)) {
+      failed_ = failed_ || !MultiBuffer::Completed(job);
+    }
+    return;
+  }
+#endif
+  queued_.emplace_back(data, digest);
+}
+
+Status Sha256Batch::Finish() {
+#if defined(INGEST_HAVE_IPSEC_MB)
+  if (multi_buffer_ != nullptr) {
+    while (IMB_JOB* job = IMB_FLUSH_JOB(multi_buffer_->manager)) {
+      failed_ = failed_ || !MultiBuffer::Completed(job);
+    }
+  }
+#endif
+  for (const auto& [data, digest] : queued_) {
+    INGEST_ASSIGN_OR_RETURN(*digest, one_by_one_.Hash(data));
+  }
+  queued_.clear();
+  if (failed_) {
+    failed_ = false;
+    return Status::Internal("verify: intel-ipsec-mb SHA-256 failed");
+  }
+  return Status::OK();
 }
 
 }  // namespace ingest

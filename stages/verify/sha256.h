@@ -5,8 +5,11 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "pipeline/status.h"
 
@@ -21,6 +24,32 @@ class Sha256 {
 
   // The digest of `data`; a non-OK status only when libcrypto fails.
   Result<Digest> Hash(std::string_view data);
+};
+
+// Hashes many inputs at once. With intel-ipsec-mb on a CPU with AVX-512 its
+// multi-buffer SHA-256 runs 16 inputs side by side (2.3-2.5x the speed of
+// OpenSSL's SHA-NI on one input, on 6 KB articles here); elsewhere each
+// input goes through Sha256. The digests are the same either way. One
+// object per thread; not thread-safe.
+class Sha256Batch {
+ public:
+  Sha256Batch();
+  ~Sha256Batch();
+  Sha256Batch(const Sha256Batch&) = delete;
+  Sha256Batch& operator=(const Sha256Batch&) = delete;
+
+  // Queues `data`; its digest is in *digest once Finish() returned OK.
+  // REQUIRES: both stay valid and unchanged until then.
+  void Add(std::string_view data, Sha256::Digest* digest);
+  // Completes every queued hash.
+  Status Finish();
+
+ private:
+  struct MultiBuffer;  // the ipsec-mb manager, when used
+  std::unique_ptr<MultiBuffer> multi_buffer_;
+  Sha256 one_by_one_;
+  std::vector<std::pair<std::string_view, Sha256::Digest*>> queued_;
+  bool failed_ = false;
 };
 
 // 64 lowercase hex digits.

@@ -3,7 +3,9 @@
 // insensitively. Sets content_hash (lowercase); quarantines hash_mismatch
 // with both digests as evidence.
 //
-// Parallel: immutable; each worker owns a Sha256 in its WorkerState.
+// Parallel: immutable; each worker owns its hashers in its WorkerState. It
+// takes whole batches (WholeBatches()), so their texts are hashed side by
+// side where the CPU allows (Sha256Batch).
 #ifndef INGEST_STAGES_VERIFY_VERIFY_STAGE_H_
 #define INGEST_STAGES_VERIFY_VERIFY_STAGE_H_
 
@@ -19,6 +21,9 @@ class VerifyStage : public Stage {
   // REQUIRES: article.text and article.stored_hash (64 hex digits) are set.
   Result<Disposition> Process(Article& article,
                               WorkerState* state) const override;
+  bool WholeBatches() const override { return true; }
+  Status ProcessBatch(Batch& batch, std::vector<Disposition>& dispositions,
+                      WorkerState* state) const override;
 };
 
 }  // namespace ingest
