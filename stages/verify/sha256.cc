@@ -87,11 +87,8 @@ Sha256Batch::Sha256Batch() {
 #endif
 }
 
-Sha256Batch::~Sha256Batch() {
-  // A manager may still hold queued jobs pointing at the caller's buffers;
-  // flushing writes only into their digests, which Add() required to stay.
-  if (!queued_.empty() || multi_buffer_ != nullptr) (void)Finish();
-}
+// Hashes still queued are dropped, not finished: their digests may be gone.
+Sha256Batch::~Sha256Batch() = default;
 
 void Sha256Batch::Add(std::string_view data, Sha256::Digest* digest) {
 #if defined(INGEST_HAVE_IPSEC_MB)
