@@ -341,15 +341,19 @@ void ChunkFile::StartWriteback() {
 Status ChunkFile::WritePending() {
   if (buffer_.empty() && queued_.empty()) return Status::OK();
   INGEST_RETURN_IF_ERROR(Open());
-  if (compressor_) {
-    // Queued references come before what was appended to the buffer since.
+  if (compressor_ || direct_) {
+    // The bytes are copied on (into the compressor or a direct I/O block)
+    // rather than handed to writev. Queued references come before what was
+    // appended to the buffer since.
     for (const iovec& piece : queued_) {
       INGEST_RETURN_IF_ERROR(
           Write(std::string_view(static_cast<const char*>(piece.iov_base), piece.iov_len)));
     }
     INGEST_RETURN_IF_ERROR(Write(buffer_));
-    INGEST_RETURN_IF_ERROR(WriteOut(compressed_));
-    compressed_.clear();
+    if (compressor_) {
+      INGEST_RETURN_IF_ERROR(WriteOut(compressed_));
+      compressed_.clear();
+    }
     written_ += queued_bytes_ + buffer_.size();
     buffer_.clear();
     queued_.clear();
@@ -368,17 +372,6 @@ Status ChunkFile::WritePending() {
     buffer_.clear();
     queued_.push_back(iovec{owned_.back().data(), owned_.back().size()});
     queued_bytes_ += owned_.back().size();
-  }
-  if (direct_) {
-    for (const iovec& piece : queued_) {
-      INGEST_RETURN_IF_ERROR(
-          direct_->Append(std::string_view(static_cast<const char*>(piece.iov_base), piece.iov_len)));
-    }
-    written_ += queued_bytes_;
-    queued_.clear();
-    owned_.clear();
-    queued_bytes_ = 0;
-    return Status::OK();
   }
   size_t next = 0;
   while (next < queued_.size()) {
