@@ -318,13 +318,12 @@ inline const char* CopyToAmpersand(const char* p, const char* end, Output& out) 
 }  // namespace
 
 void HtmlUnescapeAppend(std::string_view input, std::string* out) {
-  if (input.empty()) return;
-  const char* p = input.data();
-  const char* const end = p + input.size();
-  if (std::memchr(p, '&', input.size()) == nullptr) {
-    out->append(p, input.size());
+  if (HtmlUnescapeIsIdentity(input)) {
+    out->append(input);
     return;
   }
+  const char* p = input.data();
+  const char* const end = p + input.size();
   Output output(out);
   while (true) {
     // Output never runs ahead of the input by more than the references
