@@ -85,7 +85,7 @@ Result<Disposition> ParseStage::Process(Article& article,
 
   bool has_oid = false;
   bool has_aid = false;
-  bool has_stored_hash = false;
+  article.stored_hash.clear();  // absent and empty are both missing_hash
   std::string& scratch = static_cast<ParseState*>(state)->scratch;
   // Each value is decoded straight into the article's (recycled) buffer for
   // it: the common article allocates nothing here.
@@ -95,7 +95,7 @@ Result<Disposition> ParseStage::Process(Article& article,
     if (key == "id") target = &article.id;
     else if (key == "oid") { has_oid = true; target = &article.oid; }
     else if (key == "aid") { has_aid = true; target = &article.aid; }
-    else if (key == "content_hash") { has_stored_hash = true; target = &article.stored_hash; }
+    else if (key == "content_hash") target = &article.stored_hash;
     else if (key == "published_at" || key == "crawled_at") {
       std::optional<std::string>& date =
           key == "published_at" ? article.published_at : article.crawled_at;
@@ -148,7 +148,7 @@ Result<Disposition> ParseStage::Process(Article& article,
                   "id '" + article.id + "' is not oid_aid '" + key + "'");
   }
   article.id = std::move(key);
-  if (!has_stored_hash || article.stored_hash.empty()) {
+  if (article.stored_hash.empty()) {
     return Reject(article, QuarantineReason::kMissingHash,
                   "content_hash is missing or empty");
   }
