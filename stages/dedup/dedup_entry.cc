@@ -84,4 +84,11 @@ std::string DedupStateKey(std::string_view article_key) {
   return key;
 }
 
+void AppendDedupStateKey(std::string_view oid, std::string_view aid, std::string* out) {
+  out->append(kDedupKeyPrefix);
+  out->append(oid);
+  out->push_back('_');
+  out->append(aid);
+}
+
 }  // namespace ingest

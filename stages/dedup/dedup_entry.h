@@ -46,6 +46,8 @@ struct DedupEntry {
 
 // The state key of an article key: "a/" + oid + "_" + aid.
 std::string DedupStateKey(std::string_view article_key);
+// The same appended to `*out`, for callers that reuse a buffer.
+void AppendDedupStateKey(std::string_view oid, std::string_view aid, std::string* out);
 inline constexpr std::string_view kDedupKeyPrefix = "a/";
 
 }  // namespace ingest

@@ -152,10 +152,8 @@ class DedupState : public WorkerState {
 
 // Sets `*key` to DedupStateKey(article.Key()), reusing its buffer.
 void AssignStateKey(const Article& article, std::string* key) {
-  key->assign(kDedupKeyPrefix);
-  key->append(article.oid);
-  key->push_back('_');
-  key->append(article.aid);
+  key->clear();
+  AppendDedupStateKey(article.oid, article.aid, key);
 }
 
 // Decides `article`, whose state key is `key`, given the entry the run or

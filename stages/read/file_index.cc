@@ -18,8 +18,7 @@ constexpr int kMaxSteps = 32;
 class IndexEntries {
  public:
   void Add(std::string_view source, const FileStamp& stamp) {
-    keys_.append(kFileIndexPrefix);
-    keys_.append(source);
+    AppendFileIndexKey(source, &keys_);
     entries_.push_back(Entry{keys_.size(), stamp});
   }
   // Room for as many entries and key bytes as `other` holds.
@@ -81,9 +80,14 @@ class IndexCommit : public PendingCommit {
 }  // namespace
 
 std::string FileIndexKey(std::string_view source) {
-  std::string key(kFileIndexPrefix);
-  key.append(source);
+  std::string key;
+  AppendFileIndexKey(source, &key);
   return key;
+}
+
+void AppendFileIndexKey(std::string_view source, std::string* out) {
+  out->append(kFileIndexPrefix);
+  out->append(source);
 }
 
 std::string EncodeFileStamp(const FileStamp& stamp) {

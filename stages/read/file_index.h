@@ -33,6 +33,8 @@ namespace ingest {
 
 inline constexpr std::string_view kFileIndexPrefix = "f/";
 std::string FileIndexKey(std::string_view source);
+// FileIndexKey(source) appended to `*out`, for callers that reuse a buffer.
+void AppendFileIndexKey(std::string_view source, std::string* out);
 std::string EncodeFileStamp(const FileStamp& stamp);
 bool DecodeFileStamp(std::string_view encoded, FileStamp* stamp);
 
