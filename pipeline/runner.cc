@@ -112,6 +112,7 @@ void Runner::RunWorker(BoundedQueue<Work>& in, BoundedQueue<Work>& out) {
   }
   std::vector<DispositionCounts> counts(parallel_stages_.size(),
                                         DispositionCounts{});
+  std::vector<Disposition> before;  // a whole-batch stage's input, for counts
   Work work;
   while (in.Pop(&work)) {
     if (run_state_->failed()) continue;  // drain without working
@@ -124,7 +125,7 @@ void Runner::RunWorker(BoundedQueue<Work>& in, BoundedQueue<Work>& out) {
       while (first < parallel_stages_.size()) {
         const Stage* stage = parallel_stages_[first];
         if (stage->WholeBatches()) {
-          std::vector<Disposition> before = dispositions;
+          before.assign(dispositions.begin(), dispositions.end());
           INGEST_RETURN_IF_ERROR(stage->ProcessBatch(work.batch, dispositions,
                                                      states[first].get()));
           for (size_t i = 0; i < dispositions.size(); ++i) {

@@ -175,6 +175,83 @@ RunOutcome RunWith(int workers, uint64_t count, size_t batch_size,
   return outcome;
 }
 
+// Parallel, whole batches: rejects every fifth of the articles still going,
+// and marks those it passes so the next stage can check it came first.
+class WholeBatchStage : public Stage {
+ public:
+  std::string_view name() const override { return "whole"; }
+  Concurrency concurrency() const override { return Concurrency::kParallel; }
+  bool WholeBatches() const override { return true; }
+  Result<Disposition> Process(Article&, WorkerState*) const override {
+    return Status::Internal("whole: Process() called instead of ProcessBatch()");
+  }
+  Status ProcessBatch(Batch& batch, std::vector<Disposition>& dispositions,
+                      WorkerState*) const override {
+    for (size_t i = 0; i < batch.articles.size(); ++i) {
+      if (dispositions[i] != Disposition::kContinue) continue;
+      Article& article = batch.articles[i];
+      if (article.text != "seen:" + article.source) {
+        return Status::Internal("whole: an article the stage before did not see");
+      }
+      if (article.seq % 5 == 1) {
+        dispositions[i] = Disposition::kRejected;
+      } else {
+        article.text += "+whole";
+      }
+    }
+    return Status::OK();
+  }
+};
+
+// Parallel, article by article, after the whole-batch stage.
+class AfterWholeStage : public Stage {
+ public:
+  std::string_view name() const override { return "after"; }
+  Concurrency concurrency() const override { return Concurrency::kParallel; }
+  Result<Disposition> Process(Article& article, WorkerState*) const override {
+    if (article.text != "seen:" + article.source + "+whole") {
+      return Status::Internal("after: an article the whole-batch stage did not pass");
+    }
+    return Disposition::kContinue;
+  }
+};
+
+TEST(RunnerTest, AWholeBatchStageSitsBetweenArticleByArticlePasses) {
+  JitterStage jitter;
+  WholeBatchStage whole;
+  AfterWholeStage after;
+  RecordingStage record;
+  MemoryState state;
+  RunState run_state;
+  auto log = NullLogger();
+  RunnerOptions options;
+  options.workers = 3;
+  options.batch_size = 16;
+  Runner runner({&jitter, &whole, &after, &record}, &state, options, &run_state,
+                log.get());
+  constexpr uint64_t kCount = 1000;
+  CountingSource source(kCount);
+  ASSERT_OK(runner.Run(source));
+
+  uint64_t after_jitter = 0, rejected_by_whole = 0;
+  for (uint64_t seq = 0; seq < kCount; ++seq) {
+    if (seq % 7 == 3) continue;
+    ++after_jitter;
+    if (seq % 5 == 1) ++rejected_by_whole;
+  }
+  const auto counts = run_state.counts();
+  const auto count = [&](const char* stage, Disposition disposition) {
+    return counts.at(stage)[static_cast<size_t>(disposition)];
+  };
+  EXPECT_EQ(count("whole", Disposition::kContinue), after_jitter - rejected_by_whole);
+  EXPECT_EQ(count("whole", Disposition::kRejected), rejected_by_whole);
+  EXPECT_EQ(count("after", Disposition::kContinue), after_jitter - rejected_by_whole);
+  ASSERT_EQ(record.passed.size(), kCount);
+  for (uint64_t seq = 0; seq < kCount; ++seq) {
+    EXPECT_EQ(record.passed[seq], seq % 7 != 3 && seq % 5 != 1) << seq;
+  }
+}
+
 TEST(RunnerTest, SerialStagesSeeEveryArticleInInputOrder) {
   RunOutcome outcome = RunWith(4, 5000, 16);
   ASSERT_OK(outcome.status);
