@@ -1,6 +1,7 @@
 #include "stages/emit/chunk_file.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <limits.h>
 #include <linux/magic.h>
 #include <sys/vfs.h>
@@ -11,8 +12,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <future>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 namespace ingest {
@@ -86,9 +88,9 @@ Status PwriteAll(int fd, const char* data, size_t size, uint64_t offset,
 }  // namespace
 
 // Bytes staged in aligned blocks and written with direct I/O: a full block
-// is handed to a helper thread while the next one fills, so the emitting
-// thread waits for the disk only when it outruns it. The last block is
-// padded to the alignment and the file then cut to its true length.
+// is handed to the writer's helper thread while the next one fills, so the
+// emitting thread waits for the disk only when it outruns it. The last
+// block is padded to the alignment and the file then cut to its true length.
 class ChunkFile::DirectWriter {
  public:
   static constexpr size_t kBlockBytes = 2 << 20;
@@ -96,7 +98,12 @@ class ChunkFile::DirectWriter {
 
   DirectWriter(int fd, const std::string& path) : fd_(fd), path_(path) {}
   ~DirectWriter() {
-    if (in_flight_.valid()) in_flight_.wait();  // before the descriptor closes
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    posted_.notify_one();
+    if (helper_.joinable()) helper_.join();  // after its last write, before the descriptor closes
   }
 
   Status Append(std::string_view data) {
@@ -184,13 +191,23 @@ class ChunkFile::DirectWriter {
   }
 
   // Hands the full current block to the helper thread and switches to the
-  // other one, once the write before has finished.
+  // other one, once the write before has finished. The thread starts with
+  // the first full block and lives as long as the writer: one per chunk
+  // file rather than one per block.
   Status Submit() {
     INGEST_RETURN_IF_ERROR(Wait());
-    in_flight_ = std::async(std::launch::async,
-                            [fd = fd_, block = block_, offset = offset_, &path = path_] {
-                              return PwriteAll(fd, block, kBlockBytes, offset, path);
-                            });
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      posted_block_ = block_;
+      posted_offset_ = offset_;
+    }
+    if (!helper_.joinable()) {
+      helper_ = std::thread([this] {
+        pthread_setname_np(pthread_self(), "ingest-write");
+        WriteLoop();
+      });
+    }
+    posted_.notify_one();
     offset_ += kBlockBytes;
     filled_ = 0;
     current_ ^= 1;
@@ -198,9 +215,29 @@ class ChunkFile::DirectWriter {
     return Status::OK();
   }
 
+  // The outcome of the block handed over last, once it is written.
   Status Wait() {
-    if (!in_flight_.valid()) return Status::OK();
-    return in_flight_.get();
+    std::unique_lock<std::mutex> lock(mutex_);
+    written_.wait(lock, [this] { return posted_block_ == nullptr; });
+    return std::exchange(write_status_, Status::OK());
+  }
+
+  // The helper thread: writes each posted block; a block posted before the
+  // writer stops is still written.
+  void WriteLoop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (true) {
+      posted_.wait(lock, [this] { return posted_block_ != nullptr || stopping_; });
+      if (posted_block_ == nullptr) return;
+      const char* block = posted_block_;
+      const uint64_t offset = posted_offset_;
+      lock.unlock();
+      Status status = PwriteAll(fd_, block, kBlockBytes, offset, path_);
+      lock.lock();
+      write_status_ = std::move(status);
+      posted_block_ = nullptr;
+      written_.notify_one();
+    }
   }
 
   const int fd_;
@@ -210,7 +247,15 @@ class ChunkFile::DirectWriter {
   char* block_ = nullptr;  // blocks_[current_] once allocated
   size_t filled_ = 0;
   uint64_t offset_ = 0;  // where the current block goes in the file
-  std::future<Status> in_flight_;
+
+  std::mutex mutex_;  // guards the hand-over below
+  std::condition_variable posted_;
+  std::condition_variable written_;
+  const char* posted_block_ = nullptr;  // handed over and not yet written
+  uint64_t posted_offset_ = 0;
+  Status write_status_;
+  bool stopping_ = false;
+  std::thread helper_;
 };
 
 std::string TempPathFor(const std::string& final_path) {
