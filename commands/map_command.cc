@@ -82,13 +82,13 @@ CLI::App* AddMapCommand(CLI::App& app, MapConfig* config) {
 int MapCommand(const MapConfig& config, spdlog::logger& log) {
   auto started = std::chrono::steady_clock::now();
   Result<uint32_t> task = ResolveTaskIndex(config.task);
-  if (!task.ok()) return FailTask(log, task.status());
+  if (!task.ok()) return ReportFailure(log, task.status());
   WorkLayout layout(config.work_dir);
   Result<RunPlan> loaded = LoadRunPlan(layout, config.run_id);
-  if (!loaded.ok()) return FailTask(log, loaded.status());
+  if (!loaded.ok()) return ReportFailure(log, loaded.status());
   const RunPlan& plan = *loaded;
   if (*task >= plan.maps) {
-    return FailTask(log, Status::InvalidArgument(fmt::format(
+    return ReportFailure(log, Status::InvalidArgument(fmt::format(
                          "map: task {} out of range: run {} has {} map tasks", *task,
                          plan.run_id, plan.maps)));
   }
@@ -100,10 +100,10 @@ int MapCommand(const MapConfig& config, spdlog::logger& log) {
   // the same temp files: the second one waits its turn by failing busy.
   Result<std::unique_ptr<DirectoryLock>> lock =
       DirectoryLock::Acquire(layout.spill_file(plan.run_id, *task) + ".lock");
-  if (!lock.ok()) return FailTask(log, lock.status());
+  if (!lock.ok()) return ReportFailure(log, lock.status());
   if (PathExists(layout.map_marker(plan.run_id, *task))) return kExitOk;
   Status created = CreateOutputDirectories(plan.out_dir);
-  if (!created.ok()) return FailTask(log, created);
+  if (!created.ok()) return ReportFailure(log, created);
 
   uint64_t begin = 0, end = 0;
   plan.MapShare(*task, &begin, &end);
@@ -130,7 +130,7 @@ int MapCommand(const MapConfig& config, spdlog::logger& log) {
                 &run_state, &log);
   Result<std::unique_ptr<ManifestReader>> reader = ManifestReader::Open(
       layout.manifest_file(plan.run_id), layout.manifest_index(plan.run_id), begin);
-  if (!reader.ok()) return FailTask(log, reader.status());
+  if (!reader.ok()) return ReportFailure(log, reader.status());
   ManifestSource source(reader->get(), begin, end);
   Status status = runner.Run(source);
   if (status.ok()) status = spill.Finish();
@@ -142,10 +142,10 @@ int MapCommand(const MapConfig& config, spdlog::logger& log) {
   if (status.ok()) {
     status = WriteFileAtomically(layout.map_summary(plan.run_id, *task), summary.ToJson());
   }
-  if (!status.ok()) return FailTask(log, status);
+  if (!status.ok()) return ReportFailure(log, status);
   TestHook("map.before_marker");
   status = WriteFileAtomically(layout.map_marker(plan.run_id, *task), "done\n");
-  if (!status.ok()) return FailTask(log, status);
+  if (!status.ok()) return ReportFailure(log, status);
   log.info("map finished run_id={} task={} files={} quarantined={} bytes_read={} seconds={:.3f}",
            plan.run_id, *task, summary.files, summary.quarantined_total(), summary.bytes_read,
            summary.seconds);

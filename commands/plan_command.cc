@@ -80,11 +80,6 @@ Status RollForwardPlan(StateDb* state, const WorkLayout& layout, const std::stri
   return WriteFileAtomically(CurrentRunFile(layout), run + "\n");
 }
 
-int Fail(spdlog::logger& log, const Status& status) {
-  log.error("{}", status.message());
-  return status.code() == StatusCode::kBusy ? kExitStateBusy : kExitFailure;
-}
-
 }  // namespace
 
 CLI::App* AddPlanCommand(CLI::App& app, PlanConfig* config) {
@@ -162,11 +157,11 @@ int PlanCommand(const PlanConfig& config, spdlog::logger& log) {
   }
   WorkLayout layout(std::filesystem::absolute(config.work_dir).lexically_normal().string());
   Result<std::unique_ptr<StateDb>> opened = StateDb::Open(layout.planner_state(), {});
-  if (!opened.ok()) return Fail(log, opened.status());
+  if (!opened.ok()) return ReportFailure(log, opened.status());
   std::unique_ptr<StateDb> state = std::move(opened).value();
 
   Result<std::optional<std::string>> stored = state->Get(kPartitionsKey);
-  if (!stored.ok()) return Fail(log, stored.status());
+  if (!stored.ok()) return ReportFailure(log, stored.status());
   uint32_t partitions = config.partitions == 0 ? 1 : config.partitions;
   if (*stored) {
     auto existing = static_cast<uint32_t>(std::strtoul((*stored)->c_str(), nullptr, 10));
@@ -180,22 +175,22 @@ int PlanCommand(const PlanConfig& config, spdlog::logger& log) {
 
   // A plan cut short after it became durable is finished first.
   Result<std::optional<std::string>> planning = state->Get(kPlanningKey);
-  if (!planning.ok()) return Fail(log, planning.status());
+  if (!planning.ok()) return ReportFailure(log, planning.status());
   if (*planning) {
     log.info("plan: finishing the planning of run {}", **planning);
     Status rolled = RollForwardPlan(state.get(), layout, **planning);
-    if (!rolled.ok()) return Fail(log, rolled);
+    if (!rolled.ok()) return ReportFailure(log, rolled);
   }
 
   // The fence: run R+1 never starts while run R is unfinished.
   Result<std::optional<std::string>> current = state->Get(kCurrentRunKey);
-  if (!current.ok()) return Fail(log, current.status());
+  if (!current.ok()) return ReportFailure(log, current.status());
   if (*current) {
     Result<RunPlan> previous = LoadRunPlan(layout, **current);
-    if (!previous.ok()) return Fail(log, previous.status());
+    if (!previous.ok()) return ReportFailure(log, previous.status());
     bool finished = false;
     Status status = FinishRunIfComplete(layout, *previous, log, &finished);
-    if (!status.ok()) return Fail(log, status);
+    if (!status.ok()) return ReportFailure(log, status);
     if (!finished) {
       log.error("plan: run {} is unfinished; finish it first (re-run the driver, which "
                 "resubmits its missing tasks)", **current);
@@ -219,7 +214,7 @@ int PlanCommand(const PlanConfig& config, spdlog::logger& log) {
   if (out_dir.size() > 1 && out_dir.back() == '/') out_dir.pop_back();
   plan.out_dir = out_dir;
   Result<std::pair<std::string, int64_t>> run_id = NextRunId(state.get());
-  if (!run_id.ok()) return Fail(log, run_id.status());
+  if (!run_id.ok()) return ReportFailure(log, run_id.status());
   plan.run_id = run_id->first;
   std::filesystem::create_directories(layout.run_dir(plan.run_id), error);
   if (error) {
@@ -238,7 +233,7 @@ int PlanCommand(const PlanConfig& config, spdlog::logger& log) {
   for (;;) {
     article.Reset();
     Result<bool> next = walker.Next(&article);
-    if (!next.ok()) return Fail(log, next.status());
+    if (!next.ok()) return ReportFailure(log, next.status());
     if (!*next) break;
     ManifestEntry entry;
     entry.source = std::move(article.source);
@@ -261,7 +256,7 @@ int PlanCommand(const PlanConfig& config, spdlog::logger& log) {
       }
     }
     Status added = manifest.Add(entry);
-    if (!added.ok()) return Fail(log, added);
+    if (!added.ok()) return ReportFailure(log, added);
   }
   plan.skipped = walker.skipped();
   plan.unchanged += walker.unchanged();
@@ -279,7 +274,7 @@ int PlanCommand(const PlanConfig& config, spdlog::logger& log) {
   Status written = manifest.Finish();
   if (written.ok()) written = WriteFileAtomically(layout.plan_file(plan.run_id), plan.Encode());
   if (written.ok()) written = WriteFileAtomically(layout.plan_json(plan.run_id), PlanJson(plan));
-  if (!written.ok()) return Fail(log, written);
+  if (!written.ok()) return ReportFailure(log, written);
   auto transaction = state->NewTransaction();
   transaction->Put(kLastRunMillisKey, std::to_string(run_id->second));
   transaction->Put(kPartitionsKey, std::to_string(plan.partitions));
@@ -287,7 +282,7 @@ int PlanCommand(const PlanConfig& config, spdlog::logger& log) {
   Status committed = state->Commit(*transaction);
   TestHook("plan.planning");
   if (committed.ok()) committed = RollForwardPlan(state.get(), layout, plan.run_id);
-  if (!committed.ok()) return Fail(log, committed);
+  if (!committed.ok()) return ReportFailure(log, committed);
   log.info("plan: run {} files={} maps={} partitions={} unchanged={} skipped={} work={} out={}",
            plan.run_id, plan.files, plan.maps, plan.partitions, plan.unchanged,
            plan.skipped, layout.dir(), plan.out_dir);

@@ -94,15 +94,15 @@ CLI::App* AddReduceCommand(CLI::App& app, ReduceConfig* config) {
 int ReduceCommand(const ReduceConfig& config, spdlog::logger& log) {
   auto started = std::chrono::steady_clock::now();
   Result<uint32_t> task = ResolveTaskIndex(config.task);
-  if (!task.ok()) return FailTask(log, task.status());
+  if (!task.ok()) return ReportFailure(log, task.status());
   uint32_t partition = *task;
   WorkLayout layout(config.work_dir);
   Result<RunPlan> loaded = LoadRunPlan(layout, config.run_id);
-  if (!loaded.ok()) return FailTask(log, loaded.status());
+  if (!loaded.ok()) return ReportFailure(log, loaded.status());
   const RunPlan& plan = *loaded;
   const std::string& run = plan.run_id;
   if (partition >= plan.partitions) {
-    return FailTask(log, Status::InvalidArgument(fmt::format(
+    return ReportFailure(log, Status::InvalidArgument(fmt::format(
                          "reduce: partition {} out of range: run {} has {} partitions",
                          partition, run, plan.partitions)));
   }
@@ -110,12 +110,12 @@ int ReduceCommand(const ReduceConfig& config, spdlog::logger& log) {
   if (PathExists(layout.reduce_marker(run, partition))) {
     log.info("reduce: partition {} of run {} is already done", partition, run);
     Status status = FinishRunIfComplete(layout, plan, log, &finished);
-    return status.ok() ? kExitOk : FailTask(log, status);
+    return status.ok() ? kExitOk : ReportFailure(log, status);
   }
   std::vector<std::string> spills;
   for (uint32_t map = 0; map < plan.maps; ++map) {
     if (!PathExists(layout.map_marker(run, map))) {
-      return FailTask(log, Status::NotFound(fmt::format(
+      return ReportFailure(log, Status::NotFound(fmt::format(
                            "reduce: map task {} of run {} is not done ({} is missing)", map,
                            run, layout.map_marker(run, map))));
     }
@@ -125,15 +125,15 @@ int ReduceCommand(const ReduceConfig& config, spdlog::logger& log) {
   std::error_code error;
   std::filesystem::create_directories(layout.partition_state(partition), error);
   Result<std::unique_ptr<StateDb>> opened = StateDb::Open(layout.partition_state(partition), {});
-  if (!opened.ok()) return FailTask(log, opened.status());
+  if (!opened.ok()) return ReportFailure(log, opened.status());
   std::unique_ptr<StateDb> state = std::move(opened).value();
   TestHook("reduce.locked");
 
   // The fence: a partition moves forward through runs, never back.
   Result<std::optional<std::string>> last = state->Get(kPartitionLastRunKey);
-  if (!last.ok()) return FailTask(log, last.status());
+  if (!last.ok()) return ReportFailure(log, last.status());
   if (*last && **last > run) {
-    return FailTask(log, Status::InvalidArgument(fmt::format(
+    return ReportFailure(log, Status::InvalidArgument(fmt::format(
                          "reduce: partition {} already ran run {}; run {} is stale", partition,
                          **last, run)));
   }
@@ -141,15 +141,15 @@ int ReduceCommand(const ReduceConfig& config, spdlog::logger& log) {
     auto transaction = state->NewTransaction();
     transaction->Put(kPartitionLastRunKey, run);
     Status committed = state->Commit(*transaction);
-    if (!committed.ok()) return FailTask(log, committed);
+    if (!committed.ok()) return ReportFailure(log, committed);
   }
   std::string name = ReduceRunName(run, partition);
   Status status = CreateOutputDirectories(plan.out_dir);
   if (status.ok()) status = RecoverPartitionOutput(plan.out_dir, name, state.get(), log);
-  if (!status.ok()) return FailTask(log, status);
+  if (!status.ok()) return ReportFailure(log, status);
 
   Result<std::unique_ptr<MergeSource>> merged = MergeSource::Open(spills, partition);
-  if (!merged.ok()) return FailTask(log, merged.status());
+  if (!merged.ok()) return ReportFailure(log, merged.status());
   log.info("reduce started run_id={} partition={} of={} maps={} records={}", run, partition,
            plan.partitions, plan.maps, (*merged)->total_records());
 
@@ -181,11 +181,11 @@ int ReduceCommand(const ReduceConfig& config, spdlog::logger& log) {
   if (status.ok()) {
     status = WriteFileAtomically(layout.reduce_summary(run, partition), summary.ToJson());
   }
-  if (!status.ok()) return FailTask(log, status);
+  if (!status.ok()) return ReportFailure(log, status);
   TestHook("reduce.before_marker");
   status = WriteFileAtomically(layout.reduce_marker(run, partition), "done\n");
   if (status.ok()) status = FinishRunIfComplete(layout, plan, log, &finished);
-  if (!status.ok()) return FailTask(log, status);
+  if (!status.ok()) return ReportFailure(log, status);
   log.info("reduce finished run_id={} partition={} emitted={} duplicates={} revisions={} "
            "seconds={:.3f}",
            run, partition, summary.emitted, summary.duplicates, summary.revisions,

@@ -63,18 +63,18 @@ CLI::App* AddRepartitionCommand(CLI::App& app, RepartitionConfig* config) {
 int RepartitionCommand(const RepartitionConfig& config, spdlog::logger& log) {
   WorkLayout layout(std::filesystem::absolute(config.work_dir).lexically_normal().string());
   Result<std::unique_ptr<StateDb>> opened = StateDb::Open(layout.planner_state(), {});
-  if (!opened.ok()) return FailTask(log, opened.status());
+  if (!opened.ok()) return ReportFailure(log, opened.status());
   std::unique_ptr<StateDb> planner = std::move(opened).value();
   Result<std::optional<std::string>> stored = planner->Get(kPartitionsKey);
-  if (!stored.ok()) return FailTask(log, stored.status());
+  if (!stored.ok()) return ReportFailure(log, stored.status());
   if (!*stored) {
-    return FailTask(log, Status::InvalidArgument("repartition: " + layout.dir() +
+    return ReportFailure(log, Status::InvalidArgument("repartition: " + layout.dir() +
                                              " has no run yet: give plan --partitions"));
   }
   auto old_partitions = static_cast<uint32_t>(std::strtoul((*stored)->c_str(), nullptr, 10));
   if (config.partitions == old_partitions) return kExitOk;
   if (config.partitions < old_partitions || config.partitions % old_partitions != 0) {
-    return FailTask(log, Status::InvalidArgument(fmt::format(
+    return ReportFailure(log, Status::InvalidArgument(fmt::format(
                          "repartition: {} partitions cannot become {}: P grows by a whole "
                          "factor, so each old partition splits into new ones",
                          old_partitions, config.partitions)));
@@ -82,7 +82,7 @@ int RepartitionCommand(const RepartitionConfig& config, spdlog::logger& log) {
   Result<std::optional<std::string>> planning = planner->Get(kPlanningKey);
   Result<std::optional<std::string>> current = planner->Get(kCurrentRunKey);
   if (!planning.ok() || !current.ok()) {
-    return FailTask(log, !planning.ok() ? planning.status() : current.status());
+    return ReportFailure(log, !planning.ok() ? planning.status() : current.status());
   }
   if (*planning || (*current && !PathExists(layout.finished_marker(**current)))) {
     log.error("repartition: run {} is unfinished; finish it first",
@@ -100,13 +100,13 @@ int RepartitionCommand(const RepartitionConfig& config, spdlog::logger& log) {
     std::string directory = old_layout.partition_state(p);
     if (!PathExists(directory)) continue;  // never reduced: no keys
     Result<std::unique_ptr<StateDb>> old = StateDb::Open(directory, {});
-    if (!old.ok()) return FailTask(log, old.status());
+    if (!old.ok()) return ReportFailure(log, old.status());
     for (uint32_t c = 0; c < factor; ++c) {
       uint32_t child = p * factor + c;
       std::string target = fmt::format("{}/{:05d}", fresh, child);
       std::filesystem::create_directories(target, error);
       Status built = BuildChild(old->get(), target, child, config.partitions);
-      if (!built.ok()) return FailTask(log, built);
+      if (!built.ok()) return ReportFailure(log, built);
     }
     log.info("repartition: partition {} split into {}..{}", p, p * factor,
              p * factor + factor - 1);
@@ -116,15 +116,15 @@ int RepartitionCommand(const RepartitionConfig& config, spdlog::logger& log) {
   std::string retired = root + ".old";
   std::filesystem::remove_all(retired, error);
   if (PathExists(root) && std::rename(root.c_str(), retired.c_str()) != 0) {
-    return FailTask(log, Status::FromErrno("repartition: rename", root, errno));
+    return ReportFailure(log, Status::FromErrno("repartition: rename", root, errno));
   }
   if (PathExists(fresh) && std::rename(fresh.c_str(), root.c_str()) != 0) {
-    return FailTask(log, Status::FromErrno("repartition: rename", fresh, errno));
+    return ReportFailure(log, Status::FromErrno("repartition: rename", fresh, errno));
   }
   auto transaction = planner->NewTransaction();
   transaction->Put(kPartitionsKey, std::to_string(config.partitions));
   Status committed = planner->Commit(*transaction);
-  if (!committed.ok()) return FailTask(log, committed);
+  if (!committed.ok()) return ReportFailure(log, committed);
   std::filesystem::remove_all(retired, error);
   log.info("repartition: {} now has {} partitions (was {})", layout.dir(), config.partitions,
            old_partitions);

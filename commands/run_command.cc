@@ -79,10 +79,6 @@ Result<std::string> NewRunId(StateDb* state) {
                    /*compact=*/true);
 }
 
-int ExitCodeFor(const Status& status) {
-  return status.code() == StatusCode::kBusy ? kExitStateBusy : kExitFailure;
-}
-
 // The walker as the runner's source, noting when the input is exhausted so
 // the progress line knows the total.
 class ObservedSource : public ArticleSource {

@@ -13,7 +13,6 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
-#include "commands/exit_codes.h"
 #include "stages/emit/chunk_file.h"
 #include "stages/shuffle/task_summary.h"
 
@@ -134,12 +133,6 @@ Status FinishRunIfComplete(const WorkLayout& layout, const RunPlan& plan,
   log.info("{}", merged.ToLogLine());
   *finished = true;
   return Status::OK();
-}
-
-int FailTask(spdlog::logger& log, const Status& status) {
-  log.error("{}", status.message());
-  if (status.code() == StatusCode::kInvalidArgument) return kExitUsage;
-  return status.code() == StatusCode::kBusy ? kExitStateBusy : kExitFailure;
 }
 
 }  // namespace ingest

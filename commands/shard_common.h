@@ -27,10 +27,6 @@ inline constexpr std::string_view kPlanningKey = "m/planning_run";
 // Of a partition's state: the last run a reduce task of it started.
 inline constexpr std::string_view kPartitionLastRunKey = "m/last_run";
 
-// Logs `status` and returns the exit code for it: 2 for InvalidArgument
-// (bad usage), 75 for Busy (held by another process), 1 otherwise.
-int FailTask(spdlog::logger& log, const Status& status);
-
 // `option` when >= 0; else the first of SLURM_ARRAY_TASK_ID,
 // JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs), AWS_BATCH_JOB_ARRAY_INDEX
 // that is set. InvalidArgument when none is, or one is not a number.

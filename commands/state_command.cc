@@ -27,11 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int Fail(spdlog::logger& log, const Status& status) {
-  log.error("{}", status.message());
-  return status.code() == StatusCode::kBusy ? kExitStateBusy : kExitFailure;
-}
-
 Result<std::unique_ptr<StateDb>> OpenReadOnly(const std::string& directory) {
   struct stat info;
   if (stat((directory + "/db").c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
@@ -61,11 +56,11 @@ Status WriteStdout(std::string_view data) {
 
 int Stats(const StateToolConfig& config, spdlog::logger& log) {
   Result<std::unique_ptr<StateDb>> state = OpenReadOnly(config.state_dir);
-  if (!state.ok()) return Fail(log, state.status());
+  if (!state.ok()) return ReportFailure(log, state.status());
   Result<StateStats> stats = ComputeStateStats(state->get());
-  if (!stats.ok()) return Fail(log, stats.status());
+  if (!stats.ok()) return ReportFailure(log, stats.status());
   Status written = WriteStdout(stats->ToJson());
-  return written.ok() ? kExitOk : Fail(log, written);
+  return written.ok() ? kExitOk : ReportFailure(log, written);
 }
 
 int Get(const StateToolConfig& config, spdlog::logger& log) {
@@ -75,27 +70,27 @@ int Get(const StateToolConfig& config, spdlog::logger& log) {
     return kExitUsage;
   }
   Result<std::unique_ptr<StateDb>> state = OpenReadOnly(config.state_dir);
-  if (!state.ok()) return Fail(log, state.status());
+  if (!state.ok()) return ReportFailure(log, state.status());
   Result<std::optional<std::string>> value = (*state)->Get(DedupStateKey(config.key));
-  if (!value.ok()) return Fail(log, value.status());
+  if (!value.ok()) return ReportFailure(log, value.status());
   if (!value->has_value()) {
     log.error("state get: {} is not in the state {}", config.key, config.state_dir);
     return kExitFailure;
   }
   Result<DedupEntry> entry = DedupEntry::Decode(**value);
   if (!entry.ok()) {
-    return Fail(log, Status::Corruption("state get: " + config.key + ": " +
+    return ReportFailure(log, Status::Corruption("state get: " + config.key + ": " +
                                         entry.status().message()));
   }
   std::string json;
   AppendDedupEntryJson(config.key, *entry, &json);
   Status written = WriteStdout(json);
-  return written.ok() ? kExitOk : Fail(log, written);
+  return written.ok() ? kExitOk : ReportFailure(log, written);
 }
 
 int Export(const StateToolConfig& config, spdlog::logger& log) {
   Result<std::unique_ptr<StateDb>> state = OpenReadOnly(config.state_dir);
-  if (!state.ok()) return Fail(log, state.status());
+  if (!state.ok()) return ReportFailure(log, state.status());
   ChunkFile out = ChunkFile::ForDescriptor(STDOUT_FILENO, "stdout");
   Status write_status;
   uint64_t exported = 0;
@@ -115,9 +110,9 @@ int Export(const StateToolConfig& config, spdlog::logger& log) {
         write_status = out.MaybeFlush();
         return write_status.ok();
       });
-  if (!scanned.ok()) return Fail(log, scanned);
+  if (!scanned.ok()) return ReportFailure(log, scanned);
   if (write_status.ok()) write_status = out.Seal();
-  if (!write_status.ok()) return Fail(log, write_status);
+  if (!write_status.ok()) return ReportFailure(log, write_status);
   log.info("state exported keys={} bad_entries={}", exported, bad);
   return bad == 0 ? kExitOk : kExitFailure;
 }
@@ -175,15 +170,15 @@ int Rebuild(const StateToolConfig& config, spdlog::logger& log) {
                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   options.keep_sources = true;
   Result<NdjsonAudit> audited = AuditNdjsonFiles(files, options);
-  if (!audited.ok()) return Fail(log, audited.status());
+  if (!audited.ok()) return ReportFailure(log, audited.status());
   if (!audited->problems.empty()) {
     ProblemWriter writer = ProblemWriter::ToStdout();
     for (const Problem& problem : audited->problems) {
       Status added = writer.Add(problem);
-      if (!added.ok()) return Fail(log, added);
+      if (!added.ok()) return ReportFailure(log, added);
     }
     Status finished = writer.Finish();
-    if (!finished.ok()) return Fail(log, finished);
+    if (!finished.ok()) return ReportFailure(log, finished);
     log.error("state rebuild: the output has {} problem(s) (records on stdout); a state "
               "rebuilt from it would be wrong: fix or remove those records (crawl-ingest "
               "audit shows them too), then rebuild again; nothing was written",
@@ -191,18 +186,18 @@ int Rebuild(const StateToolConfig& config, spdlog::logger& log) {
     return kExitFailure;
   }
   Result<RebuiltEntries> rebuilt = RebuildDedupEntries(audited->records, files);
-  if (!rebuilt.ok()) return Fail(log, rebuilt.status());
+  if (!rebuilt.ok()) return ReportFailure(log, rebuilt.status());
   std::optional<int64_t> latest_run = LatestRunMillis(files, from);
 
   Result<std::unique_ptr<StateDb>> opened = StateDb::Open(config.state_dir, {});
-  if (!opened.ok()) return Fail(log, opened.status());
+  if (!opened.ok()) return ReportFailure(log, opened.status());
   StateDb& state = **opened;
   bool has_entries = false;
   Status scanned = state.Scan(kDedupKeyPrefix, [&](std::string_view, std::string_view) {
     has_entries = true;
     return false;
   });
-  if (!scanned.ok()) return Fail(log, scanned);
+  if (!scanned.ok()) return ReportFailure(log, scanned);
   if (has_entries) {
     log.error("state rebuild: {} already holds a dedup index; rebuild into a new (or "
               "empty) state directory so nothing is mixed",
@@ -210,7 +205,7 @@ int Rebuild(const StateToolConfig& config, spdlog::logger& log) {
     return kExitFailure;
   }
   Result<std::optional<std::string>> last = state.Get(kLastRunMillisKey);
-  if (!last.ok()) return Fail(log, last.status());
+  if (!last.ok()) return ReportFailure(log, last.status());
   int64_t last_millis = last->has_value() ? std::strtoll((*last)->c_str(), nullptr, 10) : 0;
   // A run id later than every chunk keeps chunk names sorting in emit
   // order (commit protocol I6). "m/" sorts after "a/", so it comes last.
@@ -236,7 +231,7 @@ int Rebuild(const StateToolConfig& config, spdlog::logger& log) {
     }
     return false;
   });
-  if (!loaded.ok()) return Fail(log, loaded);
+  if (!loaded.ok()) return ReportFailure(log, loaded);
   std::string described = fmt::format("{}", fmt::join(from, ","));
   log.info("state rebuilt state={} from={} files={} records={} keys={} versions={} "
            "placeholders={} last_run_id={}",
