@@ -17,6 +17,8 @@ packages=(build-essential cmake pkg-config python3 libssl-dev libsimdjson-dev
 # Intel's multi-buffer SHA-256 (AVX-512), used by the verify stage where it
 # exists; amd64 only.
 if [ "$(dpkg --print-architecture)" = amd64 ]; then packages+=(libipsec-mb-dev); fi
+# ISA-L's igzip inflates .tar.gz inputs ~3x faster than zlib (amd64, arm64).
+case "$(dpkg --print-architecture)" in amd64|arm64) packages+=(libisal-dev) ;; esac
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||

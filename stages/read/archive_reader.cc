@@ -7,6 +7,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <vector>
+
+#if defined(INGEST_HAVE_ISAL)
+#include <isa-l/igzip_lib.h>
+#endif
 
 namespace ingest {
 
@@ -40,6 +46,158 @@ std::string NormalisedName(std::string_view name) {
 
 }  // namespace
 
+#if defined(INGEST_HAVE_ISAL)
+// gzip inflated by ISA-L and handed to libarchive as the stream it would
+// have inflated itself: concatenated members are read one after another;
+// bytes after a member that do not start another (zero padding, say) end
+// the stream, as they do for libarchive and gzip. isal_inflate checks each
+// member's CRC and length; an error is reported after the bytes inflated
+// before it, and Drain() reports one that lies after the tar's end marker
+// (libarchive stops reading there, and its own gzip reader never sees it).
+class ArchiveReader::GzipInflater {
+ public:
+  explicit GzipInflater(int fd) : fd_(fd) { StartMember(); }
+
+  // libarchive's read callback: the next inflated bytes, 0 at the end, -1
+  // with the archive's error set.
+  static la_ssize_t Read(struct archive* archive, void* self, const void** buffer) {
+    GzipInflater* inflater = static_cast<GzipInflater*>(self);
+    const la_ssize_t size = inflater->Inflate();
+    if (size < 0) {
+      archive_set_error(archive, inflater->error_number_, "%s", inflater->error_.c_str());
+      return -1;
+    }
+    *buffer = inflater->output_.data();
+    return size;
+  }
+
+  // Inflates what is left after libarchive's last read; the first error.
+  Status Drain() {
+    la_ssize_t size;
+    while ((size = Inflate()) > 0) {
+    }
+    return size < 0 ? Status::Corruption(error_) : Status::OK();
+  }
+
+  uint64_t compressed_bytes_read() const { return read_ - state_.avail_in; }
+
+ private:
+  static constexpr size_t kBytes = 1 << 20;
+
+  // A fresh inflate state for the member at next_in; the buffers in use
+  // stay (isal_inflate_init clears them).
+  void StartMember() {
+    uint8_t* const next_in = state_.next_in;
+    const uint32_t avail_in = state_.avail_in;
+    uint8_t* const next_out = state_.next_out;
+    const uint32_t avail_out = state_.avail_out;
+    isal_inflate_init(&state_);
+    state_.crc_flag = ISAL_GZIP;
+    state_.next_in = next_in;
+    state_.avail_in = avail_in;
+    state_.next_out = next_out;
+    state_.avail_out = avail_out;
+  }
+
+  // Moves the unconsumed input to the front and reads more after it.
+  bool Fill() {
+    const size_t left = state_.avail_in;
+    if (left > 0) std::memmove(input_.data(), state_.next_in, left);
+    ssize_t n;
+    do {
+      n = read(fd_, input_.data() + left, input_.size() - left);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return Fail(errno, std::string("read: ") + std::strerror(errno));
+    if (n == 0) at_end_of_file_ = true;
+    read_ += static_cast<uint64_t>(n);
+    state_.next_in = input_.data();
+    state_.avail_in = static_cast<uint32_t>(left + static_cast<size_t>(n));
+    return true;
+  }
+
+  bool Fail(int error_number, std::string message) {
+    error_number_ = error_number;
+    error_ = std::move(message);
+    return false;
+  }
+  bool Corrupt(const char* what) {
+    return Fail(EILSEQ, std::string("gzip: ") + what);  // libarchive's file-format errno
+  }
+
+  // Inflates into output_: how many bytes, 0 at the end, -1 after an error.
+  la_ssize_t Inflate() {
+    if (!error_.empty()) return -1;
+    if (finished_) return 0;
+    state_.next_out = output_.data();
+    state_.avail_out = kBytes;
+    // Stops at the first error; the bytes before it go out first.
+    while (state_.avail_out == kBytes && Step()) {
+    }
+    const size_t produced = kBytes - state_.avail_out;
+    if (produced > 0) return static_cast<la_ssize_t>(produced);
+    return error_.empty() ? 0 : -1;
+  }
+
+  // One step of inflating; false at the end of the stream or on an error.
+  bool Step() {
+    if (state_.block_state == ISAL_BLOCK_FINISH) {
+      // A member ended, its trailer checked: another may follow.
+      while (state_.avail_in < 2 && !at_end_of_file_) {
+        if (!Fill()) return false;
+      }
+      if (state_.avail_in < 2 || state_.next_in[0] != 0x1f || state_.next_in[1] != 0x8b) {
+        finished_ = true;
+        return false;
+      }
+      StartMember();
+    }
+    if (state_.avail_in == 0) {
+      if (at_end_of_file_) return Corrupt("truncated input");
+      return Fill();
+    }
+    const uint32_t in_before = state_.avail_in;
+    const uint32_t out_before = state_.avail_out;
+    switch (isal_inflate(&state_)) {
+      case ISAL_DECOMP_OK: break;
+      case ISAL_INCORRECT_CHECKSUM: return Corrupt("CRC or length mismatch");
+      case ISAL_INVALID_WRAPPER: return Corrupt("not a gzip header");
+      case ISAL_UNSUPPORTED_METHOD: return Corrupt("not deflate-compressed");
+      default: return Corrupt("invalid compressed data");
+    }
+    if (state_.avail_in == in_before && state_.avail_out == out_before &&
+        state_.block_state != ISAL_BLOCK_FINISH) {
+      // It wants more input than is buffered.
+      if (at_end_of_file_) return Corrupt("truncated input");
+      if (state_.avail_in == input_.size()) return Corrupt("no progress");
+      return Fill();
+    }
+    return true;
+  }
+
+  const int fd_;
+  inflate_state state_{};
+  std::vector<uint8_t> input_ = std::vector<uint8_t>(kBytes);
+  std::vector<uint8_t> output_ = std::vector<uint8_t>(kBytes);
+  uint64_t read_ = 0;
+  bool at_end_of_file_ = false;
+  bool finished_ = false;
+  int error_number_ = 0;
+  std::string error_;  // the first error; empty while there is none
+};
+#else
+class ArchiveReader::GzipInflater {};
+#endif
+
+ArchiveReader::ArchiveReader() = default;
+
+bool ArchiveReader::ChecksWholeGzipStream() {
+#if defined(INGEST_HAVE_ISAL)
+  return true;
+#else
+  return false;
+#endif
+}
+
 bool IsArchiveName(std::string_view name) {
   for (std::string_view suffix : {".tar", ".tar.gz", ".tgz", ".tar.zst", ".tzst",
                                   ".tar.xz", ".txz", ".tar.bz2", ".tbz2"}) {
@@ -70,7 +228,20 @@ Result<std::unique_ptr<ArchiveReader>> ArchiveReader::Open(const std::string& pa
   if (reader->archive_ == nullptr) return Status::Internal("archive: archive_read_new failed");
   archive_read_support_filter_all(reader->archive_);
   archive_read_support_format_tar(reader->archive_);
-  if (archive_read_open_fd(reader->archive_, reader->fd_, kBlockBytes) != ARCHIVE_OK) {
+  int opened;
+#if defined(INGEST_HAVE_ISAL)
+  unsigned char magic[2] = {0, 0};
+  if (pread(reader->fd_, magic, sizeof(magic), 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+    reader->inflater_ = std::make_unique<GzipInflater>(reader->fd_);
+    opened = archive_read_open(reader->archive_, reader->inflater_.get(), nullptr,
+                               &GzipInflater::Read, nullptr);
+  } else {
+    opened = archive_read_open_fd(reader->archive_, reader->fd_, kBlockBytes);
+  }
+#else
+  opened = archive_read_open_fd(reader->archive_, reader->fd_, kBlockBytes);
+#endif
+  if (opened != ARCHIVE_OK) {
     return Status::Corruption("archive: " + path + ": " + ErrorOf(reader->archive_));
   }
   return reader;
@@ -84,7 +255,15 @@ ArchiveReader::~ArchiveReader() {
 Result<bool> ArchiveReader::NextMember(ArchiveMember* member) {
   struct archive_entry* entry = nullptr;
   int result = archive_read_next_header(archive_, &entry);
-  if (result == ARCHIVE_EOF) return false;
+  if (result == ARCHIVE_EOF) {
+#if defined(INGEST_HAVE_ISAL)
+    if (inflater_) {
+      Status drained = inflater_->Drain();
+      if (!drained.ok()) return Status::Corruption("archive: " + path_ + ": " + drained.message());
+    }
+#endif
+    return false;
+  }
   // ARCHIVE_WARN: the header was read (an unknown pax keyword, say).
   if (result != ARCHIVE_OK && result != ARCHIVE_WARN) {
     return Status::Corruption("archive: " + path_ + ": " + ErrorOf(archive_));
@@ -142,6 +321,9 @@ Result<uint64_t> ArchiveReader::ReadData(uint64_t limit, std::string* out) {
 }
 
 uint64_t ArchiveReader::compressed_bytes_read() const {
+#if defined(INGEST_HAVE_ISAL)
+  if (inflater_) return inflater_->compressed_bytes_read();
+#endif
   la_int64_t consumed = archive_filter_bytes(archive_, -1);
   return consumed > 0 ? static_cast<uint64_t>(consumed) : 0;
 }
