@@ -11,11 +11,11 @@
 #include <filesystem>
 #include <optional>
 #include <set>
-#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "pipeline/cpu_count.h"
 #include "pipeline/run_state.h"
 #include "pipeline/runner.h"
 #include "stages/audit/ndjson_audit.h"
@@ -237,9 +237,7 @@ int AuditCommand(const AuditConfig& config, spdlog::logger& log) {
       return kAuditCannotRun;
     }
   }
-  int workers = config.threads > 0
-                    ? config.threads
-                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int workers = ThreadsOrUsableCpus(config.threads);
   ProblemWriter writer = config.report_path.empty()
                              ? ProblemWriter::ToStdout()
                              : ProblemWriter::ToFile(config.report_path);
@@ -320,7 +318,7 @@ CLI::App* AddAuditCommand(CLI::App& app, AuditConfig* config) {
   out->needs(state);
   audit->add_option("--report", config->report_path,
                     "write the problem records to this file instead of stdout");
-  audit->add_option("--threads", config->threads, "worker threads (default: all cores)")
+  audit->add_option("--threads", config->threads, "worker threads (default: the CPUs this process may use)")
       ->check(CLI::Range(1, 1024));
   audit->add_option("--max-file-size", config->max_file_size,
                     "as for run: larger article files are too_large (bytes)")

@@ -29,7 +29,7 @@ struct AuditConfig {
   std::string state_dir;            // with out_dir: the cross-check
   std::string out_dir;
   std::string report_path;          // empty: problem records to stdout
-  int threads = 0;                  // 0: all cores
+  int threads = 0;                  // 0: every CPU this process may use (pipeline/cpu_count.h)
   uint64_t max_file_size = 64ull << 20;  // as run's --max-file-size
   std::vector<std::string> include;      // as run's --include / --exclude
   std::vector<std::string> exclude;

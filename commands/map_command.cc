@@ -2,10 +2,10 @@
 
 #include <CLI/CLI.hpp>
 
-#include <thread>
 
 #include "commands/exit_codes.h"
 #include "commands/shard_common.h"
+#include "pipeline/cpu_count.h"
 #include "pipeline/run_state.h"
 #include "pipeline/runner.h"
 #include "pipeline/test_hooks.h"
@@ -74,7 +74,7 @@ CLI::App* AddMapCommand(CLI::App& app, MapConfig* config) {
                   "task index (default: SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX "
                   "or AWS_BATCH_JOB_ARRAY_INDEX)")
       ->check(CLI::Range(int64_t{0}, int64_t{0xFFFFFFFF}));
-  map->add_option("--threads", config->threads, "worker threads (default: all cores)")
+  map->add_option("--threads", config->threads, "worker threads (default: the CPUs this process may use)")
       ->check(CLI::Range(1, 1024));
   return map;
 }
@@ -107,8 +107,7 @@ int MapCommand(const MapConfig& config, spdlog::logger& log) {
 
   uint64_t begin = 0, end = 0;
   plan.MapShare(*task, &begin, &end);
-  int workers = config.threads > 0 ? config.threads
-                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int workers = ThreadsOrUsableCpus(config.threads);
   log.info("map started run_id={} task={} of={} files={}..{} partitions={} threads={}",
            plan.run_id, *task, plan.maps, begin, end, plan.partitions, workers);
 

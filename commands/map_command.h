@@ -25,7 +25,7 @@ struct MapConfig {
   std::string work_dir = "./work";
   std::string run_id;   // empty: the work directory's current run
   int64_t task = -1;    // -1: from the environment
-  int threads = 0;      // 0: all cores
+  int threads = 0;      // 0: every CPU this process may use (pipeline/cpu_count.h)
 };
 
 CLI::App* AddMapCommand(CLI::App& app, MapConfig* config);

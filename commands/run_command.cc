@@ -21,6 +21,7 @@
 #include "commands/metrics.h"
 #include "commands/progress.h"
 #include "commands/run_config.h"
+#include "pipeline/cpu_count.h"
 #include "pipeline/run_state.h"
 #include "pipeline/runner.h"
 #include "pipeline/test_hooks.h"
@@ -216,9 +217,7 @@ int RunOnce(const RunConfig& config, spdlog::logger& log, RunSummary& summary) {
     log.error("{}", run_id.status().message());
     return kExitFailure;
   }
-  int workers = config.threads > 0
-                    ? config.threads
-                    : std::max(1u, std::thread::hardware_concurrency());
+  int workers = ThreadsOrUsableCpus(config.threads);
 
   summary.run_id = *run_id;
   summary.started_at = FormatUtc(started, /*compact=*/false);

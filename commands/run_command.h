@@ -24,7 +24,7 @@ struct RunConfig {
   std::vector<std::string> inputs;
   std::string state_dir = "./state";
   std::string out_dir = "./out";  // "-": articles to stdout, no files
-  int threads = 0;                // 0: all cores
+  int threads = 0;                // 0: every CPU this process may use (pipeline/cpu_count.h)
   bool emit_revisions = false;
   int default_offset_minutes = 9 * 60;
   uint64_t max_file_size = 64ull << 20;

@@ -288,7 +288,7 @@ void AddRunOptions(CLI::App* command, RunCommandLine* line) {
   command->add_option("--out", values.out_dir,
                       "output directory, or - for articles on stdout and no files")
       ->capture_default_str();
-  command->add_option("--threads", values.threads, "worker threads (default: all cores)")
+  command->add_option("--threads", values.threads, "worker threads (default: the CPUs this process may use)")
       ->check(CLI::Range(1, 1024));
   command->add_option("--revisions", line->revisions,
                       "skip: count a known key with a new hash; emit: also emit it")

@@ -8,12 +8,12 @@
 #include <cstring>
 #include <filesystem>
 #include <optional>
-#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "commands/exit_codes.h"
+#include "pipeline/cpu_count.h"
 #include "stages/audit/ndjson_audit.h"
 #include "stages/audit/problem_writer.h"
 #include "stages/audit/state_tools.h"
@@ -165,9 +165,7 @@ int Rebuild(const StateToolConfig& config, spdlog::logger& log) {
   // The whole output is audited first: a state rebuilt from damaged records
   // would mark the wrong hashes emitted.
   NdjsonAuditOptions options;
-  options.threads = config.threads > 0
-                        ? config.threads
-                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.threads = ThreadsOrUsableCpus(config.threads);
   options.keep_sources = true;
   Result<NdjsonAudit> audited = AuditNdjsonFiles(files, options);
   if (!audited.ok()) return ReportFailure(log, audited.status());
@@ -281,7 +279,7 @@ CLI::App* AddStateCommand(CLI::App& app, StateToolConfig* config) {
   rebuild->add_option("--from", config->from,
                       "OUT/articles: the directory (or *.ndjson files) of emitted articles")
       ->required();
-  rebuild->add_option("--threads", config->threads, "worker threads (default: all cores)")
+  rebuild->add_option("--threads", config->threads, "worker threads (default: the CPUs this process may use)")
       ->check(CLI::Range(1, 1024));
   return state;
 }

@@ -27,7 +27,7 @@ struct StateToolConfig {
   std::string state_dir = "./state";
   std::string key;                 // get: OID_AID
   std::vector<std::string> from;   // rebuild: OUT/articles (directories or files)
-  int threads = 0;                 // rebuild: 0 = all cores
+  int threads = 0;                 // rebuild: 0 = every CPU this process may use
 };
 
 int StateCommand(const StateToolConfig& config, spdlog::logger& log);

@@ -12,7 +12,6 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "commands/audit_command.h"
 #include "commands/exit_codes.h"
@@ -23,6 +22,7 @@
 #include "commands/run_command.h"
 #include "commands/run_config.h"
 #include "commands/state_command.h"
+#include "pipeline/cpu_count.h"
 #include "pipeline/logging.h"
 #include "stages/parse/dates.h"
 
@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
   // flush or compaction thread frees stays in that thread's heap, unused by
   // the others: with the default, 3 of 8 fresh runs over 400,000 files
   // peaked at ~155 MiB instead of ~125 MiB; with 2 heaps, none of 20 did.
-  mallopt(M_ARENA_MAX, std::max(2, static_cast<int>(std::thread::hardware_concurrency())));
+  mallopt(M_ARENA_MAX, std::max(2, ingest::UsableCpuCount()));
   CLI::App app{
       "crawl-ingest: turns crawl-dump article files into clean, deduplicated, "
       "verified NDJSON.",

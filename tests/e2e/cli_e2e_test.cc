@@ -116,6 +116,29 @@ TEST(CliTest, HelpExitsZeroOnEveryCommand) {
   }
 }
 
+TEST(CliTest, DefaultThreadsAreTheCpusTheProcessMayUse) {
+  // taskset narrows the affinity mask as Slurm's and containers' cpusets
+  // do; the default must follow it, not the machine's CPU count.
+  if (!fs::exists("/usr/bin/taskset")) GTEST_SKIP() << "taskset (util-linux) is missing";
+  TempDir dir;
+  fs::create_directories(dir.Join("dump"));
+  fs::copy_file(SeedArticle(), dir.Join("dump/a.txt"));
+  const unsigned cpus = std::thread::hardware_concurrency();
+  for (const std::string& allowed : {std::string("0"), std::string("0,1")}) {
+    if (allowed == "0,1" && cpus < 2) continue;
+    fs::remove_all(dir.Join("state"));
+    std::vector<std::string> argv = {"taskset", "-c", allowed};
+    for (const std::string& arg :
+         Binary({"run", "--state", dir.Join("state"), "--out", "-", dir.Join("dump")})) {
+      argv.push_back(arg);
+    }
+    ProcessResult result = RunProcess(argv);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const std::string expected = allowed == "0" ? " threads=1 " : " threads=2 ";
+    EXPECT_NE(result.err.find(expected), std::string::npos) << allowed << "\n" << result.err;
+  }
+}
+
 TEST(CliTest, MissingInputExitsOneNamingThePath) {
   TempDir dir;
   ProcessResult result = RunProcess(Binary(
