@@ -158,7 +158,9 @@ class ArchiveReader::GzipInflater {
     const uint32_t in_before = state_.avail_in;
     const uint32_t out_before = state_.avail_out;
     switch (isal_inflate(&state_)) {
-      case ISAL_DECOMP_OK: break;
+      case ISAL_DECOMP_OK:
+      case ISAL_END_INPUT:  // some ISA-L versions: a header cut by the buffer's end
+        break;
       case ISAL_INCORRECT_CHECKSUM: return Corrupt("CRC or length mismatch");
       case ISAL_INVALID_WRAPPER: return Corrupt("not a gzip header");
       case ISAL_UNSUPPORTED_METHOD: return Corrupt("not deflate-compressed");

@@ -184,6 +184,33 @@ TEST_F(GzipArchiveTest, ConcatenatedMembersAreReadOneAfterAnother) {
   EXPECT_TRUE(*members == expected_);
 }
 
+TEST_F(GzipArchiveTest, AMemberHeaderAcrossTheInflatersReadBoundaryIsRead) {
+  // The inflater reads 1 MiB at a time: the first member is made exactly
+  // 1 MiB - 5 bytes long (stored blocks, a FEXTRA field to pad, FNAME), so
+  // the second member's 10-byte header is split across two reads.
+  std::string archive = dir_.Join("straddle.tar.gz");
+  WriteGzipVariant(
+      "import struct, zlib\n"
+      "def member(data, level, extra=b'', name=b''):\n"
+      "    flags = (4 if extra else 0) | (8 if name else 0)\n"
+      "    h = b'\\x1f\\x8b\\x08' + bytes([flags]) + bytes(4) + b'\\x00\\x03'\n"
+      "    if extra: h += struct.pack('<H', len(extra)) + extra\n"
+      "    if name: h += name + b'\\x00'\n"
+      "    c = zlib.compressobj(level, zlib.DEFLATED, -15)\n"
+      "    body = c.compress(data) + c.flush()\n"
+      "    return h + body + struct.pack('<II', zlib.crc32(data), len(data) & 0xffffffff)\n"
+      "cut = 1000000\n"
+      "bare = member(plain[:cut], 0, name=b't.tar')\n"
+      "n = (1 << 20) - 5 - len(bare) - 6\n"
+      "first = member(plain[:cut], 0, extra=b'AB' + struct.pack('<H', n) + b'x' * n, name=b't.tar')\n"
+      "assert len(first) == (1 << 20) - 5, len(first)\n"
+      "open(sys.argv[2], 'wb').write(first + member(plain[cut:], 6))",
+      plain_, archive);
+  Result<std::string> members = ReadMembers(archive);
+  ASSERT_OK(members.status());
+  EXPECT_TRUE(*members == expected_);
+}
+
 TEST_F(GzipArchiveTest, BytesAfterTheLastMemberEndTheStream) {
   for (const char* trailer : {"bytes(4096)", "b'not gzip'", "b'\\x1f'"}) {
     std::string archive = dir_.Join("trailer.tar.gz");
