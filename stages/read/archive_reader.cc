@@ -302,22 +302,29 @@ Result<bool> ArchiveReader::NextMember(ArchiveMember* member) {
 Result<uint64_t> ArchiveReader::ReadData(uint64_t limit, std::string* out) {
   out->clear();
   uint64_t total = 0;
-  char buffer[64 << 10];
   while (true) {
-    la_ssize_t n = archive_read_data(archive_, buffer, sizeof(buffer));
-    if (n < 0) {
-      if (n == ARCHIVE_WARN) continue;
+    // Blocks point into libarchive's own buffer: one copy, into *out.
+    const void* block = nullptr;
+    size_t size = 0;
+    la_int64_t offset = 0;
+    const int result = archive_read_data_block(archive_, &block, &size, &offset);
+    if (result == ARCHIVE_EOF) break;
+    if (result != ARCHIVE_OK && result != ARCHIVE_WARN) {
       out->clear();
       return Status::Corruption("archive: " + path_ + ": " + ErrorOf(archive_));
     }
-    if (n == 0) break;
-    total += static_cast<uint64_t>(n);
+    // A sparse member's hole reads as zeros, as archive_read_data gives it.
+    const uint64_t hole = offset > 0 && static_cast<uint64_t>(offset) > total
+                              ? static_cast<uint64_t>(offset) - total
+                              : 0;
+    total += hole + size;
     if (total > limit) {
       // The rest is skipped by the next header read.
       out->clear();
       return total;
     }
-    out->append(buffer, static_cast<size_t>(n));
+    out->append(hole, '\0');
+    out->append(static_cast<const char*>(block), size);
   }
   return total;
 }

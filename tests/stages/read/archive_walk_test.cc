@@ -273,6 +273,30 @@ TEST_F(GzipArchiveTest, DamageFoundByTheChecksumIsReportedAfterTheMembers) {
   }
 }
 
+TEST_F(ArchiveWalkTest, ASparseMemberReadsWithItsHolesAsZeros) {
+  // GNU tar -S stores only the data blocks; the reader must give the holes.
+  std::string sparse = dir_.Join("src/sparse.txt");
+  {
+    std::FILE* file = std::fopen(sparse.c_str(), "wb");
+    ASSERT_NE(file, nullptr);
+    std::fseek(file, 300000, SEEK_SET);
+    std::fputs("middle", file);
+    std::fseek(file, 700000, SEEK_SET);
+    std::fputs("end", file);
+    std::fclose(file);
+  }
+  std::string expected(700003, '\0');
+  expected.replace(300000, 6, "middle");
+  expected.replace(700000, 3, "end");
+  std::string archive = dir_.Join("t.tar");
+  Tar(archive, dir_.Join("src"), {"sparse.txt", "b.txt"}, {"-S"});
+  Walked walked = Walk({archive});
+  ASSERT_EQ(walked.articles.size(), 2u);
+  EXPECT_TRUE(walked.articles[0].raw == expected);
+  EXPECT_EQ(walked.articles[0].bytes_read, expected.size());
+  EXPECT_EQ(walked.articles[1].raw, "bee");
+}
+
 TEST_F(ArchiveWalkTest, ReadStagePassesMembersOnAndQuarantinesAnEmptyOne) {
   std::string archive = dir_.Join("t.tar");
   Tar(archive, dir_.Join("src"), {"b.txt", "empty.txt"});
