@@ -23,7 +23,9 @@ and prints the medians, files/s, MB/s, peak RSS, CPU split, the ratios and the i
 with PASS/FAIL, plus checks that (c) and (e) are correct (summary counts; (e)'s NDJSON compared
 with (c)'s byte for byte and as a set of (id, content_hash)). --rss-scaling also generates a
 corpus 4x as big (--rss-files) and reports (c)'s peak RSS at both sizes. --perf records one
-more fresh (c) run with `perf record -g` and prints the top symbols. See bench/README.md.
+more fresh (c) run with `perf record -g` and prints the top symbols. --archive also packs the
+corpus into one .tar.gz (once) and measures (f) crawl-ingest run over it against (g)
+`tar -xzOf` of it. See bench/README.md.
 
 The page cache is never dropped (warm cache); `sync` runs, untimed, before every timed command
 so that write-back of an earlier command's output does not land in the next one's time.
@@ -117,6 +119,23 @@ def ensure_corpus(cache: str, n: int) -> str:
         die(f"gen_corpus.py failed: {r.stderr.strip()}")
     os.rename(tmp, path)  # appears under its final name only when complete
     log(f"corpus: generated in {time.monotonic() - t0:.1f} s")
+    return path
+
+
+def ensure_archive(corpus: str) -> str:
+    """The corpus as one .tar.gz (tar | gzip -6), made once beside it."""
+    path = corpus + ".tar.gz"
+    if os.path.isfile(path):
+        log(f"archive: reusing {path}")
+        return path
+    tmp = f"{path}.tmp-{os.getpid()}"
+    log(f"archive: writing {path} ...")
+    r = subprocess.run(["bash", "-c", f"set -o pipefail; tar -C {shlex.quote(corpus)} -cf - . "
+                        f"| gzip -6 > {shlex.quote(tmp)}"], stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        rmtree(tmp)
+        die(f"tar | gzip failed: {r.stderr.strip()}")
+    os.rename(tmp, path)
     return path
 
 
@@ -226,6 +245,23 @@ class Bench:
         expect(summary, "(e)", files=n, emitted=n, duplicates=0, revisions=0,
                quarantined_total=0, skipped=0)
         return s
+
+    def archive_reps(self, corpus: str, n: int) -> dict:
+        """(f) crawl-ingest over the corpus as one .tar.gz, fresh state, against (g)
+        `tar -xzOf` of the same file (what unpacking it alone costs), round-robin."""
+        archive = ensure_archive(corpus)
+        timed(["tar", "-xzOf", archive])  # untimed warm-up: the archive into the page cache
+        f, g = [], []
+        for rep in range(1, self.args.reps + 1):
+            g.append(timed(["tar", "-xzOf", archive]))
+            state = self.path("f-state")
+            rmtree(state)
+            s, summary = self.ingest(archive, state, self.path("f-out"), [])
+            expect(summary, "(f)", status="ok", files=n, emitted=n, duplicates=0,
+                   quarantined_total=0)
+            f.append(s)
+            log(f"  archive rep {rep}: (g) {g[-1].wall:.2f} s, (f) {f[-1].wall:.2f} s")
+        return {"path": archive, "bytes": os.path.getsize(archive), "f": f, "g": g}
 
     def big_state_reps(self, corpus: str, n: int, keys: int, tool: str) -> dict:
         """(c) again, each time from a state that already holds `keys` other keys,
@@ -463,6 +499,8 @@ def main(argv=None) -> int:
                     help="where corpora are cached and runs work (default %(default)s)")
     ap.add_argument("--python", default=sys.executable, help="interpreter for (e)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--archive", action="store_true",
+                    help="also run (c) over the corpus as one .tar.gz, against tar -xzOf of it")
     ap.add_argument("--big-state", type=int, metavar="KEYS",
                     help="also run (c) against a state already holding KEYS other keys "
                          "(loaded with ingest_state_fill; issue 3 asks for 10000000)")
@@ -515,6 +553,7 @@ def main(argv=None) -> int:
             rss_scaling = {"files": bn, "small_files": n, "samples": big_samples, "bytes": bsize,
                            "rss_small": mib(max(s.maxrss_kib for s in samples["c"])),
                            "rss_big": mib(max(s.maxrss_kib for s in big_samples))}
+        archive = bench.archive_reps(corpus, n) if a.archive else None
         big_state = None
         if a.big_state:
             big_state = bench.big_state_reps(corpus, n, a.big_state, a.state_fill)
@@ -589,6 +628,24 @@ def main(argv=None) -> int:
                     [f"{rss_scaling['files']:,}", f"{rss_scaling['bytes'] / 1e6:,.1f}",
                      str(len(bs)), f"{wall:.3f}", f"{rss_scaling['files'] / wall:,.0f}",
                      f"{rss_scaling['rss_big']:.1f}"]], "rrrrrr")]
+    if archive:
+        f_med, g_med = med([s.wall for s in archive["f"]]), med([s.wall for s in archive["g"]])
+        c_med = med([s.wall for s in samples["c"]])
+        out += ["", "## (c) over one .tar.gz", "",
+                f"`{archive['path']}`: the corpus as one archive (`tar -cf - . | gzip -6`, "
+                f"{archive['bytes'] / 1e6:,.1f} MB). {a.reps} repetitions, round-robin.", "",
+                table(["case", "what", "median s", "files/s", "peak RSS MiB", "user s",
+                       "sys s"], [
+                    [label, what, f"{med([s.wall for s in ss]):.3f}",
+                     f"{n / med([s.wall for s in ss]):,.0f}",
+                     f"{mib(max(s.maxrss_kib for s in ss)):.1f}",
+                     f"{med([s.user for s in ss]):.2f}", f"{med([s.sys for s in ss]):.2f}"]
+                    for label, what, ss in [
+                        ("(f)", "crawl-ingest run ARCHIVE, fresh state", archive["f"]),
+                        ("(g)", "tar -xzOf ARCHIVE >/dev/null", archive["g"])]], "llrrrrr"),
+                "",
+                f"f/g = {f_med / g_med:.3f} (the whole job against unpacking alone); "
+                f"f/c = {f_med / c_med:.3f} (against the same files in a directory)."]
     if big_state:
         # Against the fresh runs paired with them, not the main (c) line, which
         # ran minutes earlier under whatever else the machine was doing then.
