@@ -1,18 +1,18 @@
 #include "stages/emit/chunk_file.h"
 
 #include <fcntl.h>
-#include <pthread.h>
 #include <limits.h>
 #include <linux/magic.h>
+#include <pthread.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <utility>
