@@ -1,4 +1,5 @@
-// A full disk, for real: the output lives on a 1 MiB tmpfs that fills up.
+// A full disk, for real: the output lives on a 1 MiB tmpfs (page cache
+// writes) or a 3 MiB ext4 (direct I/O) that fills up.
 // The run must stop with exit 1 naming the path and ENOSPC, having
 // committed no state beyond its durable output; once space is freed the
 // next run completes with nothing lost or duplicated (the generator's
@@ -51,6 +52,67 @@ TEST_F(FullDiskTest, StopsWithEnospcThenCompletesExactlyOnceAfterSpaceIsFreed) {
 
   ASSERT_EQ(mount("tmpfs", work_.Join("small").c_str(), "tmpfs", MS_REMOUNT, "size=64m"), 0)
       << std::strerror(errno);
+  ProcessResult resumed = RunProcess(run, ProcessOptions{work_.path(), {}});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  ProcessResult check = RunProcess(
+      {"python3", SourceDir() + "/tests/e2e/check_run.py", "--manifest",
+       work_.Join("dump.manifest.json"), "--prefix", "dump/", "--out",
+       work_.Join("small/out"), "--no-summary"});
+  EXPECT_EQ(check.exit_code, 0) << check.err;
+}
+
+// The same on a small ext4 (a loop-mounted image without a journal), where
+// chunk files are written with direct I/O from 2 MiB blocks, the full ones
+// by the writer's helper thread: its ENOSPC must stop the run the same way.
+// Space is "freed" by moving the output to a bigger ext4 at the same path.
+class FullExt4DiskTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to mount a loop device";
+    fs::create_directories(work_.Join("small"));
+    if (!Mount(3)) GTEST_SKIP() << "cannot make and loop-mount an ext4 image here";
+  }
+  void TearDown() override {
+    if (mounted_) RunProcess({"umount", "-l", work_.Join("small")});
+  }
+
+  // A fresh ext4 of `mebibytes` mounted on small/.
+  bool Mount(int mebibytes) {
+    const std::string image = work_.Join("disk" + std::to_string(mebibytes) + ".img");
+    if (RunProcess({"truncate", "-s", std::to_string(mebibytes) + "M", image}).exit_code != 0 ||
+        RunProcess({"mkfs.ext4", "-q", "-F", "-O", "^has_journal", image}).exit_code != 0 ||
+        RunProcess({"mount", "-o", "loop", image, work_.Join("small")}).exit_code != 0) {
+      return false;
+    }
+    mounted_ = true;
+    return true;
+  }
+
+  TempDir work_;
+  bool mounted_ = false;
+};
+
+TEST_F(FullExt4DiskTest, DirectIoStopsWithEnospcThenCompletesExactlyOnceOnABiggerDisk) {
+  ProcessResult generated = RunProcess(
+      {"python3", SourceDir() + "/tools/gen_corpus.py", "--out", work_.Join("dump"), "--mix",
+       "--valid", "1500", "--size", "3000", "--manifest", work_.Join("dump.manifest.json")});
+  ASSERT_EQ(generated.exit_code, 0) << generated.err;
+  std::vector<std::string> run = Binary(
+      {"run", "--max-file-size", "100000", "--log-level", "debug", "--state",
+       work_.Join("state"), "--out", work_.Join("small/out"), "dump"});
+
+  ProcessResult full = RunProcess(run, ProcessOptions{work_.path(), {}});
+  EXPECT_EQ(full.exit_code, 1) << full.err;
+  EXPECT_NE(full.err.find("No space left on device"), std::string::npos) << full.err;
+  EXPECT_NE(full.err.find(work_.Join("small/out/")), std::string::npos) << full.err;
+
+  // To a bigger disk: the output as it was left, at the same path.
+  ASSERT_EQ(RunProcess({"cp", "-a", work_.Join("small/out"), work_.Join("saved")}).exit_code, 0);
+  ASSERT_EQ(RunProcess({"umount", work_.Join("small")}).exit_code, 0);
+  mounted_ = false;
+  ASSERT_TRUE(Mount(64));
+  ASSERT_EQ(RunProcess({"cp", "-a", work_.Join("saved"), work_.Join("small/out")}).exit_code, 0);
+
   ProcessResult resumed = RunProcess(run, ProcessOptions{work_.path(), {}});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   ProcessResult check = RunProcess(
