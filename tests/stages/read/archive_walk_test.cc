@@ -158,38 +158,38 @@ class GzipArchiveTest : public ArchiveWalkTest {
     expected_ = *members;
     ASSERT_GT(expected_.size(), 4u << 20);
   }
+  // The gzip file `code` writes (from `plain`, to sys.argv[2]) reads back
+  // as the plain tar's members, without an error.
+  void ExpectTheMembersOfThePlainTar(const std::string& code) {
+    std::string archive = dir_.Join("variant.tar.gz");
+    WriteGzipVariant(code, plain_, archive);
+    Result<std::string> members = ReadMembers(archive);
+    ASSERT_OK(members.status());
+    EXPECT_TRUE(*members == expected_);
+  }
+
   std::string plain_;
   std::string expected_;
 };
 
 TEST_F(GzipArchiveTest, OneMemberGivesThePlainTarsMembers) {
-  std::string archive = dir_.Join("one.tar.gz");
-  WriteGzipVariant("open(sys.argv[2], 'wb').write(gzip.compress(plain, 6))", plain_, archive);
-  Result<std::string> members = ReadMembers(archive);
-  ASSERT_OK(members.status());
-  EXPECT_TRUE(*members == expected_);
+  ExpectTheMembersOfThePlainTar("open(sys.argv[2], 'wb').write(gzip.compress(plain, 6))");
 }
 
 TEST_F(GzipArchiveTest, ConcatenatedMembersAreReadOneAfterAnother) {
   // Split inside a tar header and inside member data, as `cat a.gz b.gz` or
   // a parallel compressor would.
-  std::string archive = dir_.Join("multi.tar.gz");
-  WriteGzipVariant(
+  ExpectTheMembersOfThePlainTar(
       "cuts = [0, 700, 300001, 2500000, len(plain)]\n"
       "open(sys.argv[2], 'wb').write(b''.join(gzip.compress(plain[a:b], 1) "
-      "for a, b in zip(cuts, cuts[1:])))",
-      plain_, archive);
-  Result<std::string> members = ReadMembers(archive);
-  ASSERT_OK(members.status());
-  EXPECT_TRUE(*members == expected_);
+      "for a, b in zip(cuts, cuts[1:])))");
 }
 
 TEST_F(GzipArchiveTest, AMemberHeaderAcrossTheInflatersReadBoundaryIsRead) {
   // The inflater reads 1 MiB at a time: the first member is made exactly
   // 1 MiB - 5 bytes long (stored blocks, a FEXTRA field to pad, FNAME), so
   // the second member's 10-byte header is split across two reads.
-  std::string archive = dir_.Join("straddle.tar.gz");
-  WriteGzipVariant(
+  ExpectTheMembersOfThePlainTar(
       "import struct, zlib\n"
       "def member(data, level, extra=b'', name=b''):\n"
       "    flags = (4 if extra else 0) | (8 if name else 0)\n"
@@ -204,23 +204,14 @@ TEST_F(GzipArchiveTest, AMemberHeaderAcrossTheInflatersReadBoundaryIsRead) {
       "n = (1 << 20) - 5 - len(bare) - 6\n"
       "first = member(plain[:cut], 0, extra=b'AB' + struct.pack('<H', n) + b'x' * n, name=b't.tar')\n"
       "assert len(first) == (1 << 20) - 5, len(first)\n"
-      "open(sys.argv[2], 'wb').write(first + member(plain[cut:], 6))",
-      plain_, archive);
-  Result<std::string> members = ReadMembers(archive);
-  ASSERT_OK(members.status());
-  EXPECT_TRUE(*members == expected_);
+      "open(sys.argv[2], 'wb').write(first + member(plain[cut:], 6))");
 }
 
 TEST_F(GzipArchiveTest, BytesAfterTheLastMemberEndTheStream) {
   for (const char* trailer : {"bytes(4096)", "b'not gzip'", "b'\\x1f'"}) {
-    std::string archive = dir_.Join("trailer.tar.gz");
-    WriteGzipVariant(std::string("open(sys.argv[2], 'wb').write(gzip.compress(plain) + ") +
-                         trailer + ")",
-                     plain_, archive);
-    Result<std::string> members = ReadMembers(archive);
     SCOPED_TRACE(trailer);
-    ASSERT_OK(members.status());
-    EXPECT_TRUE(*members == expected_) << trailer;
+    ExpectTheMembersOfThePlainTar(
+        std::string("open(sys.argv[2], 'wb').write(gzip.compress(plain) + ") + trailer + ")");
   }
 }
 
