@@ -180,10 +180,7 @@ int RunOnce(const RunConfig& config, spdlog::logger& log, RunSummary& summary) {
   }
 
   Result<std::unique_ptr<StateDb>> opened = StateDb::Open(config.state_dir, {});
-  if (!opened.ok()) {
-    log.error("{}", opened.status().message());
-    return ExitCodeFor(opened.status());
-  }
+  if (!opened.ok()) return ReportFailure(log, opened.status());
   std::unique_ptr<StateDb> state = std::move(opened).value();
 
   bool to_stdout = config.out_dir == "-";
@@ -199,10 +196,7 @@ int RunOnce(const RunConfig& config, spdlog::logger& log, RunSummary& summary) {
     }
     Result<std::unique_ptr<DirectoryLock>> locked =
         DirectoryLock::Acquire(out_dir + "/.lock");
-    if (!locked.ok()) {
-      log.error("{}", locked.status().message());
-      return ExitCodeFor(locked.status());
-    }
+    if (!locked.ok()) return ReportFailure(log, locked.status());
     out_lock = std::move(locked).value();
     Result<RecoveryReport> recovered = RecoverOutput(out_dir, state.get(), &log);
     if (!recovered.ok()) {
