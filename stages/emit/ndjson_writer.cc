@@ -12,6 +12,8 @@
 #endif
 #endif
 
+#include "pipeline/string_growth.h"
+
 namespace ingest {
 
 namespace {
@@ -162,8 +164,7 @@ __attribute__((always_inline)) inline char* EscapeInto(std::string_view text,
 }
 
 // Texts up to this long are escaped into a stack buffer and appended once:
-// for ids, dates and titles a resize and its zero-fill cost more than the
-// escaping.
+// for ids, dates and titles growing the string costs more than the escaping.
 constexpr size_t kShortText = 128;
 
 template <typename Block, typename TailBlock>
@@ -179,16 +180,16 @@ __attribute__((always_inline)) inline void AppendEscaped(std::string_view text,
     out->append(buffer, static_cast<size_t>(end - buffer));
     return;
   }
-  // Room for the text as it is and a few escapes; the zero-fill of resize
-  // costs less than the appends it saves.
+  // Room for the text as it is and a few escapes, cut to what was written
+  // at the end.
   const size_t slack = kWidth + 32 + size / 32;
   const size_t at = out->size();
-  out->resize(at + size + 2 + slack);
+  GrowUninitialized(out, at + size + 2 + slack);
   // Twice the rest: a text of escapes only regrows a logarithmic number of
   // times.
   const auto regrow = [out, slack](char** dst, char** end, size_t rest) {
     const size_t written = static_cast<size_t>(*dst - out->data());
-    out->resize(written + 2 * rest + kWidth + kMaxEscape + slack);
+    GrowUninitialized(out, written + 2 * rest + kWidth + kMaxEscape + slack);
     *dst = out->data() + written;
     *end = out->data() + out->size();
   };

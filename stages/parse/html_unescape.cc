@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "pipeline/string_growth.h"
 #include "stages/parse/python_space.h"
 
 #if defined(__SSE2__)
@@ -53,9 +54,9 @@ constexpr char kReplacementCharacter[] = "\xEF\xBF\xBD";  // U+FFFD
 // at most 8 bytes, a numeric one at most 4.
 constexpr size_t kMaxReferenceBytes = sizeof(NamedReference::replacement);
 
-// Writes into *out through a cursor: the string is sized ahead (its zero
-// fill costs less than an append per piece) and cut to what was written by
-// Finish(). Callers Reserve() room before they Put() into it.
+// Writes into *out through a cursor: the string is sized ahead (without a
+// zero fill) and cut to what was written by Finish(). Callers Reserve() room
+// before they Put() into it.
 class Output {
  public:
   explicit Output(std::string* out) : out_(out), cursor_(out->data() + out->size()),
@@ -76,7 +77,7 @@ class Output {
  private:
   void Grow(size_t bytes) {
     const size_t used = static_cast<size_t>(cursor_ - out_->data());
-    out_->resize(std::max(used + bytes, 2 * out_->size()));
+    GrowUninitialized(out_, std::max(used + bytes, 2 * out_->size()));
     cursor_ = out_->data() + used;
     limit_ = out_->data() + out_->size();
   }

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <vector>
 
+#include "pipeline/string_growth.h"
+
 namespace ingest {
 
 namespace {
@@ -91,7 +93,7 @@ Result<Disposition> ReadStage::Process(Article& article,
     // file, so no second read is needed to see it. A file that grew since
     // the fstat fills the request and is read on below.
     const size_t request = static_cast<size_t>(info.st_size) + 1;
-    article.raw.resize(request);
+    GrowUninitialized(&article.raw, request);
     ssize_t n;
     do {
       n = read(fd, article.raw.data(), request);
