@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -31,6 +32,18 @@ FileStamp StampOf(const struct stat& info) {
   return FileStamp{static_cast<uint64_t>(info.st_size),
                    static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 +
                        info.st_mtim.tv_nsec};
+}
+
+// fstat(2) itself: glibc 2.36 implements fstat() as fstatat(fd, "",
+// AT_EMPTY_PATH), which copies and resolves the empty name in the kernel
+// first (0.06 of a run's ~2.1 CPU-s over the bench corpus). On x86-64 the
+// kernel's struct stat is glibc's.
+int StatOpenFile(int fd, struct stat* info) {
+#if defined(__x86_64__) && defined(SYS_fstat)
+  return static_cast<int>(syscall(SYS_fstat, fd, info));
+#else
+  return fstat(fd, info);
+#endif
 }
 
 }  // namespace
@@ -80,7 +93,7 @@ Result<Disposition> ReadStage::Process(Article& article,
   // Stamped before reading: a write after this moves the mtime, so the
   // next run reads the file again.
   struct stat info;
-  const bool stated = fstat(fd, &info) == 0;
+  const bool stated = StatOpenFile(fd, &info) == 0;
   if (stated) article.stamp = StampOf(info);
   article.raw.clear();
   uint64_t total = 0;

@@ -1,6 +1,7 @@
 // ReadStage ("read"): reads each listed file into the article's own buffer
-// with one open/read/close and no fstat, stopping once the file exceeds the
-// size limit. Quarantines unreadable, too_large and empty_file.
+// with one open/fstat/read/close (the fstat stamps the file for the file
+// index and sizes the read), stopping once the file exceeds the size limit.
+// Quarantines unreadable, too_large and empty_file.
 //
 // Parallel: immutable and reentrant; a file is opened O_NONBLOCK so a path
 // swapped for a FIFO after listing cannot hang a worker.
