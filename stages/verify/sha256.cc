@@ -77,8 +77,13 @@ Sha256Batch::Sha256Batch() {
   if (manager == nullptr) return;
   IMB_ARCH arch = IMB_ARCH_NONE;
   init_mb_mgr_auto(manager, &arch);
-  // Below AVX-512 its lanes are not faster than OpenSSL's SHA-NI.
-  if (arch != IMB_ARCH_AVX512 || imb_get_errno(manager) != 0) {
+  // Worth it with AVX-512 (16 lanes) or with SHA-NI, which the SSE and AVX2
+  // managers run two messages at a time: on an AMD EPYC (Zen 4) with both,
+  // every manager hashed 6 KB messages at 2.8-3.0 GB/s against 1.7 GB/s for
+  // OpenSSL's one-message SHA-NI code. Without either, OpenSSL's own code
+  // is as fast.
+  const bool fast = arch == IMB_ARCH_AVX512 || (manager->features & IMB_FEATURE_SHANI) != 0;
+  if (!fast || imb_get_errno(manager) != 0) {
     free_mb_mgr(manager);
     return;
   }
