@@ -9,16 +9,15 @@
 
 namespace ingest {
 
-// Sets text->size() to `size` and returns text->data(). Bytes past the old
+// Sets text->size() to `size`, keeping the bytes it had. Bytes past the old
 // size are unspecified until the caller writes them; it must write or cut
 // away (resize down) every one of them before the string is read.
-inline char* GrowUninitialized(std::string* text, size_t size) {
+inline void GrowUninitialized(std::string* text, size_t size) {
 #if defined(__cpp_lib_string_resize_and_overwrite)
   text->resize_and_overwrite(size, [](char*, size_t length) { return length; });
 #else
   text->resize(size);
 #endif
-  return text->data();
 }
 
 }  // namespace ingest
