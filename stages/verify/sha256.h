@@ -43,6 +43,8 @@ class Sha256Batch {
   void Add(std::string_view data, Sha256::Digest* digest);
   // Completes every queued hash.
   Status Finish();
+  // Whether inputs go through intel-ipsec-mb's multi-buffer code.
+  bool multi_buffer() const { return multi_buffer_ != nullptr; }
 
  private:
   struct MultiBuffer;  // the ipsec-mb manager, when used

@@ -7,7 +7,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
 #include <memory>
+#include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -180,6 +183,41 @@ TEST(Sha256Test, BatchGivesEachInputItsOwnDigest) {
       EXPECT_EQ(ToHex(digests[i]), ToHex(*expected)) << "input " << i;
     }
   }
+}
+
+// The CPU's flags as /proc/cpuinfo lists them (the first processor's).
+std::set<std::string> CpuFlags() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("flags", 0) != 0) continue;
+    std::istringstream words(line.substr(line.find(':') + 1));
+    std::set<std::string> flags;
+    for (std::string flag; words >> flag;) flags.insert(flag);
+    return flags;
+  }
+  return {};
+}
+
+// The multi-buffer path is taken exactly where it is faster than OpenSSL:
+// with AVX-512 (the subset intel-ipsec-mb's AVX-512 manager needs) or
+// SHA-NI, when the library is built in.
+TEST(Sha256Test, BatchUsesMultiBufferWithAvx512OrShaNi) {
+  Sha256Batch batch;
+#if defined(INGEST_HAVE_IPSEC_MB) && defined(__x86_64__)
+  const std::set<std::string> flags = CpuFlags();
+  if (flags.empty()) GTEST_SKIP() << "no flags in /proc/cpuinfo";
+  bool avx512 = true;
+  for (const char* flag :
+       {"avx512f", "avx512dq", "avx512cd", "avx512bw", "avx512vl"}) {
+    avx512 = avx512 && flags.count(flag) > 0;
+  }
+  const bool sha_ni = flags.count("sha_ni") > 0;
+  EXPECT_EQ(batch.multi_buffer(), avx512 || sha_ni)
+      << "avx512=" << avx512 << " sha_ni=" << sha_ni;
+#else
+  EXPECT_FALSE(batch.multi_buffer());
+#endif
 }
 
 // The batch path of the stage decides exactly as Process() does.
