@@ -4,9 +4,8 @@
     python3 bench/run_bench.py [--files 100000] [--reps 5] [--rss-scaling] [--perf]
         [--binary build/crawl-ingest] [--markdown FILE]
 
-Builds (or reuses) a corpus with tools/gen_corpus.py, does one untimed warm-up pass of (a),
-then measures, round-robin so that noise from a shared machine falls on every line alike,
-`--reps` repetitions of:
+Builds (or reuses) a corpus with tools/gen_corpus.py, then measures, round-robin so that
+noise from a shared machine falls on every line alike, `--reps` repetitions of:
 
   (a)  find DIR -type f -print0 | xargs -0 -P2 cat >/dev/null
   (b)  find DIR -type f -print0 | xargs -0 -P2 sha256sum >/dev/null
@@ -28,7 +27,7 @@ corpus into one .tar.gz (once) and measures (f) crawl-ingest run over it against
 `tar -xzOf` of it. See bench/README.md.
 
 The page cache is never dropped (warm cache), and every timed command is preceded by an untimed
-read of its input (the host of a shared VM reclaims page cache within a minute); `sync` runs,
+read of its input (the host of a shared VM reclaims page cache by itself); `sync` runs,
 untimed, before every timed command so that write-back of an earlier command's output does not
 land in the next one's time.
 Standard library only.
@@ -260,7 +259,6 @@ class Bench:
         """(f) crawl-ingest over the corpus as one .tar.gz, fresh state, against (g)
         `tar -xzOf` of the same file (what unpacking it alone costs), round-robin."""
         archive = ensure_archive(corpus)
-        timed(["tar", "-xzOf", archive])  # untimed warm-up: the archive into the page cache
         f, g = [], []
         for rep in range(1, self.args.reps + 1):
             self.warm(archive)
@@ -309,8 +307,6 @@ class Bench:
     def main_reps(self, corpus: str, n: int) -> dict[str, list[Sample]]:
         samples: dict[str, list[Sample]] = {k: [] for k, _, _ in CASES}
         self.summaries: dict[str, dict] = {}
-        log("warm-up: one untimed pass of (a)")
-        self.pipeline(corpus, "cat")
         for rep in range(1, self.args.reps + 1):
             log(f"rep {rep}/{self.args.reps}")
             self.warm(corpus)
@@ -563,8 +559,7 @@ def main(argv=None) -> int:
             big_n = a.rss_files or 4 * a.files
             big = ensure_corpus(a.cache, big_n)
             bn, bsize = corpus_stats(big)
-            log(f"rss-scaling: {bn:,} files, {bsize / 1e6:,.1f} MB; warm-up (a)")
-            bench.pipeline(big, "cat")
+            log(f"rss-scaling: {bn:,} files, {bsize / 1e6:,.1f} MB")
             big_samples = []
             for rep in range(1, a.rss_reps + 1):
                 bench.warm(big)
