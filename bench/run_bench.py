@@ -8,6 +8,8 @@ Builds (or reuses) a corpus with tools/gen_corpus.py, then measures, round-robin
 noise from a shared machine falls on every line alike, `--reps` repetitions of:
 
   (a)  find DIR -type f -print0 | xargs -0 -P2 cat >/dev/null
+  (a2) the same with MALLOC_MMAP_THRESHOLD_=1048576 for cat (no per-file mmap/munmap of its
+       buffer; shows how much of (a) is cat's allocator on this VM, no target)
   (b)  find DIR -type f -print0 | xargs -0 -P2 sha256sum >/dev/null
   (c)  crawl-ingest run, fresh state and fresh --out
   (d)  crawl-ingest run again over the same input with the state of that rep's (c) run
@@ -26,8 +28,9 @@ more fresh (c) run with `perf record -g` and prints the top symbols. --archive a
 corpus into one .tar.gz (once) and measures (f) crawl-ingest run over it against (g)
 `tar -xzOf` of it. See bench/README.md.
 
-The page cache is never dropped (warm cache), and every timed command is preceded by an untimed
-read of its input (the host of a shared VM reclaims page cache by itself); `sync` runs,
+The page cache is never dropped (warm cache). The input is held mapped by helper processes
+while the lines run, because these VMs' DAMON reclaim pages out unmapped page cache that looks
+idle (if pinning fails, every timed command is preceded by an untimed read instead); `sync` runs,
 untimed, before every timed command so that write-back of an earlier command's output does not
 land in the next one's time.
 Standard library only.
@@ -56,6 +59,7 @@ BASELINE = os.path.join(REPO, "bench", "baseline_ingest.py")
 
 CASES = [  # key, label, what it measures
     ("a", "(a)", "find | xargs -0 -P2 cat"),
+    ("a2", "(a2)", "(a), cat's buffer not mmap-ed"),
     ("b", "(b)", "find | xargs -0 -P2 sha256sum"),
     ("c", "(c)", "crawl-ingest run, fresh state"),
     ("d", "(d)", "re-run, same state (file index)"),
@@ -65,6 +69,10 @@ CASES = [  # key, label, what it measures
     ("d3p", "(d3')", "--trust-names, state reopened once"),
     ("e", "(e)", "Python baseline (sqlite3)"),
 ]
+# (a2): glibc's malloc gives cat's 128 KiB read buffer, allocated per file, mmap/munmap
+# above this threshold; raised, the buffer comes from the heap. On a paravirtualised VM each
+# munmap's TLB flush is a trip to the hypervisor (seen: 85% of (a)'s time).
+CAT_HEAP_ENV = "MALLOC_MMAP_THRESHOLD_=1048576 "
 RE_RUNS = {"d": [], "d2": ["--rescan"], "d3": ["--trust-names"], "dp": [],
            "d3p": ["--trust-names"]}
 # The state each re-run starts from (a fresh copy each time): the one (c) left behind, or that
@@ -149,6 +157,145 @@ def corpus_stats(path: str) -> tuple[int, int]:
     return files, size
 
 
+# --------------------------------------------------------------------------- page cache
+
+# Run by each pinning helper: maps the files listed (NUL-separated) in argv[1] with
+# MAP_POPULATE, holds them until its stdin closes, then reports how many of their pages were
+# still in the page cache (mincore), so the report can show the premise held.
+PINNER = r"""
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                      ctypes.c_int, ctypes.c_long]
+libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+PROT_READ, MAP_SHARED, MAP_POPULATE = 0x1, 0x01, 0x8000
+FAILED = ctypes.c_void_p(-1).value
+page = os.sysconf("SC_PAGE_SIZE")
+maps = []
+with open(sys.argv[1], "rb") as f:
+    paths = [p for p in f.read().split(b"\0") if p]
+for path in paths:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        if size:
+            addr = libc.mmap(None, size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0)
+            if addr in (None, FAILED):
+                sys.exit("mmap %r: %s" % (path, os.strerror(ctypes.get_errno())))
+            maps.append((addr, size))
+    finally:
+        os.close(fd)
+print("pinned", len(maps), flush=True)
+sys.stdin.read()
+resident = total = 0
+for addr, size in maps:
+    pages = (size + page - 1) // page
+    vec = ctypes.create_string_buffer(pages)
+    if libc.mincore(addr, size, vec) != 0:
+        sys.exit("mincore: " + os.strerror(ctypes.get_errno()))
+    resident += sum(b & 1 for b in vec.raw[:pages])
+    total += pages
+print("resident", resident, total, flush=True)
+"""
+
+
+def max_map_count() -> int:
+    try:
+        with open("/proc/sys/vm/max_map_count") as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return 65530
+
+
+class PageCachePin:
+    """Holds the files under `roots` mapped (so resident) while the timed lines run.
+
+    These VMs run DAMON reclaim (kdamond): it pages out page cache that is not mapped by any
+    process and looked idle for about a minute, at up to 128 MiB/s, so a corpus read just
+    before a line is partly re-read from disk during it (seen: 71,000 waits for disk reads in
+    one (c) run). Mapped pages are exempt. One helper process per ~60,000 files, as each
+    mapping counts against vm.max_map_count. The pin only keeps pages cached; every line still
+    reads the files through its own syscalls. `resident` at exit is checked, not assumed."""
+
+    def __init__(self, roots: list[str], work: str):
+        self.roots, self.work, self.procs = roots, work, []
+        self.resident = self.pages = 0
+        self.error: str | None = None
+
+    def __enter__(self) -> "PageCachePin":
+        # The listing stays one bytes object and is cut at every per_process-th NUL: a list
+        # of 100,000 path objects here would grow this process by ~30 MiB, and a child forked
+        # from it carries that peak into its own ru_maxrss (Linux keeps the pre-exec peak).
+        listing = b""
+        for root in self.roots:
+            if os.path.isfile(root):
+                listing += os.fsencode(root) + b"\0"
+            else:
+                listing += subprocess.run(["find", root, "-type", "f", "-print0"],
+                                          stdout=subprocess.PIPE, check=True).stdout
+        per_process = max(1000, max_map_count() - 5000)
+        t0 = time.monotonic()
+        files = listing.count(b"\0")
+        begin = 0
+        while begin < len(listing):
+            end = begin
+            for _ in range(per_process):
+                end = listing.find(b"\0", end) + 1
+                if end == 0:
+                    end = len(listing)
+                    break
+            path = os.path.join(self.work, f"pin-{len(self.procs)}.list")
+            with open(path, "wb") as f:
+                f.write(listing[begin:end])
+            begin = end
+            self.procs.append(subprocess.Popen(
+                [sys.executable, "-c", PINNER, path], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        del listing
+        for proc in self.procs:
+            line = proc.stdout.readline()
+            if not line.startswith("pinned"):
+                self.error = (proc.stderr.read().strip() or "helper exited").splitlines()[-1]
+        if self.error:
+            log(f"page cache pin failed ({self.error}); relying on the untimed re-reads")
+            self._stop()
+            self.procs = []
+        else:
+            log(f"page cache: {files:,} files held mapped by {len(self.procs)} helper(s) "
+                f"({time.monotonic() - t0:.1f} s)")
+        return self
+
+    def _stop(self) -> None:
+        for proc in self.procs:
+            proc.stdin.close()
+        for proc in self.procs:
+            out, err = proc.stdout.read(), proc.stderr.read()
+            proc.wait()
+            fields = out.split()
+            if proc.returncode == 0 and len(fields) == 3 and fields[0] == "resident":
+                self.resident += int(fields[1])
+                self.pages += int(fields[2])
+            elif not self.error:
+                self.error = err.strip().splitlines()[-1] if err.strip() else "helper failed"
+
+    def __exit__(self, *exc) -> None:
+        if self.procs:
+            self._stop()
+
+    @property
+    def active(self) -> bool:
+        return bool(self.procs) and not self.error
+
+    def describe(self) -> str:
+        if not self.procs:
+            return f"not pinned ({self.error})"
+        if self.error:
+            return f"pinned, but a helper failed at the end ({self.error})"
+        return (f"{self.resident:,} of {self.pages:,} pages "
+                f"({100 * self.resident / max(1, self.pages):.1f}%) still resident at the end")
+
+
 # --------------------------------------------------------------------------- measuring
 
 class Sample:
@@ -195,6 +342,7 @@ class Bench:
     def __init__(self, args, work: str, binary: str):
         self.args, self.work, self.binary = args, work, binary
         self.threads = ["--threads", str(args.threads)] if args.threads else []
+        self.pinned: set[str] = set()  # inputs a PageCachePin holds resident
 
     def path(self, name: str) -> str:
         return os.path.join(self.work, name)
@@ -203,12 +351,16 @@ class Bench:
         """Reads the input once, untimed, right before a timed command. On the shared VMs
         this runs on the host takes page cache back (seen: a corpus directory 25% evicted
         minutes after it was read, and cold 700 MB reads several times slower), so "warm
-        page cache" is made true for every line rather than assumed after one early pass."""
+        page cache" is made true for every line rather than assumed after one early pass.
+        Not needed for an input a PageCachePin holds."""
+        if corpus in self.pinned:
+            return
         subprocess.run(["find", corpus, "-type", "f", "-exec", "cat", "{}", "+"],
                        stdout=subprocess.DEVNULL, check=True)
 
-    def pipeline(self, corpus: str, tool: str) -> Sample:
-        cmd = f"find {shlex.quote(corpus)} -type f -print0 | xargs -0 -P2 {tool} >/dev/null"
+    def pipeline(self, corpus: str, tool: str, env: str = "") -> Sample:
+        cmd = (f"find {shlex.quote(corpus)} -type f -print0 | {env}xargs -0 -P2 {tool} "
+               ">/dev/null")
         return timed(["bash", "-c", cmd], stderr=self.path("pipeline.err"))
 
     def ingest(self, corpus: str, state: str, out: str, extra: list[str],
@@ -312,6 +464,8 @@ class Bench:
             self.warm(corpus)
             samples["a"].append(self.pipeline(corpus, "cat"))
             self.warm(corpus)
+            samples["a2"].append(self.pipeline(corpus, "cat", CAT_HEAP_ENV))
+            self.warm(corpus)
             samples["b"].append(self.pipeline(corpus, "sha256sum"))
             self.warm(corpus)
             samples["c"].append(self.fresh_ingest(corpus, n))
@@ -379,7 +533,22 @@ def machine() -> list[tuple[str, str]]:
                 break
     nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     return [("nproc", nproc), ("CPU", cpu), ("memory", mem),
-            ("kernel", platform.release()), ("python", platform.python_version())]
+            ("kernel", platform.release()), ("python", platform.python_version()),
+            ("page cache reclaim (DAMON)", damon_reclaim())]
+
+
+def damon_reclaim() -> str:
+    """Whether a kdamond pages out idle memory on this machine (why inputs are pinned)."""
+    root = "/sys/kernel/mm/damon/admin/kdamonds"
+    states = []
+    for state in sorted(glob.glob(os.path.join(root, "*", "state"))):
+        with open(state) as f:
+            states.append(f.read().strip())
+    schemes = glob.glob(os.path.join(root, "*", "contexts", "*", "schemes", "*", "action"))
+    actions = sorted({open(path).read().strip() for path in schemes})
+    if not states:
+        return "none found"
+    return f"kdamond {', '.join(states)}; actions {', '.join(actions) or 'none'}"
 
 
 def table(header: list[str], rows: list[list[str]], align: str) -> str:
@@ -422,6 +591,8 @@ def ratios_and_targets(samples, rss_scaling) -> tuple[str, str, list[tuple[str, 
     m = {k: med([s.wall for s in v]) for k, v in samples.items()}
     ratio_rows = [
         ["c/a", f"{m['c'] / m['a']:.3f}", "(c) time as a fraction of plain cat"],
+        ["c/a2", f"{m['c'] / m['a2']:.3f}",
+         "(c) time as a fraction of cat without its per-file mmap/munmap (no target)"],
         ["c/b", f"{m['c'] / m['b']:.3f}", "(c) time as a fraction of sha256sum"],
         ["e/c", f"{m['e'] / m['c']:.1f}", "how many times faster (c) is than the Python baseline"],
         ["d/c", f"{m['d'] / m['c']:.3f}", "unchanged re-run as a fraction of a fresh run"],
@@ -549,7 +720,18 @@ def main(argv=None) -> int:
         if n != a.files:
             die(f"{corpus} holds {n} files, expected {a.files}; delete it to regenerate")
         log(f"corpus: {n:,} files, {size / 1e6:,.1f} MB")
-        samples = bench.main_reps(corpus, n)
+        inputs = [corpus] + ([ensure_archive(corpus)] if a.archive else [])
+        with PageCachePin(inputs, work) as pin:
+            bench.pinned = set(inputs) if pin.active else set()
+            samples = bench.main_reps(corpus, n)
+            archive = bench.archive_reps(corpus, n) if a.archive else None
+            big_state = None
+            if a.big_state:
+                big_state = bench.big_state_reps(corpus, n, a.big_state, a.state_fill)
+            profile = perf_profile(bench, corpus, n) if a.perf else None
+        bench.pinned = set()
+        pin_report = pin.describe()
+        log(f"page cache: {pin_report}")
         log("checking (c) against (e)")
         check_lines, outputs_ok = compare_outputs(bench.path("c-out"), bench.path("e-out.ndjson"))
         c_summary = bench.last_c_summary
@@ -561,19 +743,19 @@ def main(argv=None) -> int:
             bn, bsize = corpus_stats(big)
             log(f"rss-scaling: {bn:,} files, {bsize / 1e6:,.1f} MB")
             big_samples = []
-            for rep in range(1, a.rss_reps + 1):
-                bench.warm(big)
-                big_samples.append(bench.fresh_ingest(big, bn))
-                log(f"rss-scaling (c) {rep}/{a.rss_reps}: {big_samples[-1].wall:.2f} s, "
-                    f"{mib(big_samples[-1].maxrss_kib):.1f} MiB")
+            with PageCachePin([big], work) as big_pin:
+                bench.pinned = {big} if big_pin.active else set()
+                for rep in range(1, a.rss_reps + 1):
+                    bench.warm(big)
+                    big_samples.append(bench.fresh_ingest(big, bn))
+                    log(f"rss-scaling (c) {rep}/{a.rss_reps}: {big_samples[-1].wall:.2f} s, "
+                        f"{mib(big_samples[-1].maxrss_kib):.1f} MiB")
+            bench.pinned = set()
+            log(f"page cache (rss-scaling): {big_pin.describe()}")
             rss_scaling = {"files": bn, "small_files": n, "samples": big_samples, "bytes": bsize,
                            "rss_small": mib(max(s.maxrss_kib for s in samples["c"])),
-                           "rss_big": mib(max(s.maxrss_kib for s in big_samples))}
-        archive = bench.archive_reps(corpus, n) if a.archive else None
-        big_state = None
-        if a.big_state:
-            big_state = bench.big_state_reps(corpus, n, a.big_state, a.state_fill)
-        profile = perf_profile(bench, corpus, n) if a.perf else None
+                           "rss_big": mib(max(s.maxrss_kib for s in big_samples)),
+                           "pin": big_pin.describe()}
     finally:
         if not a.keep:
             rmtree(work)
@@ -596,16 +778,21 @@ def main(argv=None) -> int:
         ], "ll"),
         "",
         f"Corpus: `{corpus}`: {n:,} files, {size / 1e6:,.1f} MB (`gen_corpus.py --valid {n} "
-        f"--no-manifest`), warm page cache (the input read once, untimed, before every timed "
-        f"command). {a.reps} repetitions, round-robin; median, min and "
+        f"--no-manifest`), warm page cache: "
+        + ("the input held mapped by helper processes throughout the timed lines, so this VM's "
+           f"page cache reclaim cannot evict it ({pin_report})"
+           if not pin.error else
+           f"the input read once, untimed, before every timed command ({pin_report})")
+        + f". {a.reps} repetitions, round-robin; median, min and "
         "max wall seconds; files/s and MB/s from the median over the whole corpus; peak RSS is "
         "the maximum over the repetitions (for (a)/(b): of the largest single process of the "
         "pipeline); user/sys are medians of CPU seconds; CPU cores = (user+sys)/wall, median.",
         "",
         results_table(samples, n, size),
         "",
-        "(a): `find DIR -type f -print0 | xargs -0 -P2 cat >/dev/null`, (b): the same with "
-        "`sha256sum`. "
+        "(a): `find DIR -type f -print0 | xargs -0 -P2 cat >/dev/null`, (a2): the same with "
+        f"`{CAT_HEAP_ENV.strip()}` in cat's environment (its per-file 128 KiB buffer from the "
+        "heap instead of mmap/munmap), (b): the same with `sha256sum`. "
         "(c): `crawl-ingest run --state S --out O DIR`, S and O fresh. (d), (d2) `--rescan`, "
         "(d3) `--trust-names`: run again over DIR, each from a copy of the state (c) left "
         "behind, fresh O. (d'), (d3'): the same from that state after one more untimed re-run "
@@ -644,7 +831,8 @@ def main(argv=None) -> int:
                      f"{rss_scaling['rss_small']:.1f}"],
                     [f"{rss_scaling['files']:,}", f"{rss_scaling['bytes'] / 1e6:,.1f}",
                      str(len(bs)), f"{wall:.3f}", f"{rss_scaling['files'] / wall:,.0f}",
-                     f"{rss_scaling['rss_big']:.1f}"]], "rrrrrr")]
+                     f"{rss_scaling['rss_big']:.1f}"]], "rrrrrr"),
+                "", f"Page cache of the big corpus during its runs: {rss_scaling['pin']}."]
     if archive:
         f_med, g_med = med([s.wall for s in archive["f"]]), med([s.wall for s in archive["g"]])
         c_med = med([s.wall for s in samples["c"]])
