@@ -303,25 +303,32 @@ class Sample:
         self.wall, self.user, self.sys, self.maxrss_kib = wall, user, sys_, maxrss_kib
 
 
-def timed(argv: list[str], stdout: str | None = None, stderr: str | None = None) -> Sample:
-    """Runs argv; wall time, CPU time and peak RSS of it and its waited-for descendants.
+# Set by main: the ingest_bench_exec launcher and the file it writes its measurement to.
+LAUNCHER: tuple[str, str] | None = None
 
-    ru_maxrss from wait4() is the peak RSS of the largest single process in the tree (for
-    crawl-ingest, of crawl-ingest itself)."""
+
+def timed(argv: list[str], stdout: str | None = None, stderr: str | None = None) -> Sample:
+    """Runs argv through ingest_bench_exec; wall time, CPU time and peak RSS of it and its
+    waited-for descendants.
+
+    ru_maxrss is the peak RSS of the largest single process in the tree (for crawl-ingest, of
+    crawl-ingest itself). The launcher forks argv from its own ~1 MiB process: forked from
+    this one, argv would inherit this process's peak as a floor (Linux keeps the pre-exec peak
+    in ru_maxrss), and cat would report ~37 MiB."""
+    assert LAUNCHER is not None
+    launcher, result = LAUNCHER
     os.sync()  # untimed: flush what earlier commands wrote
     with open(stdout or os.devnull, "wb") as so, open(stderr or os.devnull, "wb") as se:
-        t0 = time.perf_counter()
-        p = subprocess.Popen(argv, stdout=so, stderr=se)
-        _, status, ru = os.wait4(p.pid, 0)
-        t1 = time.perf_counter()
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode != 0:
+        returncode = subprocess.run([launcher, result, *argv], stdout=so, stderr=se).returncode
+    if returncode != 0:
         tail = ""
         if stderr and os.path.exists(stderr):
             with open(stderr, errors="replace") as f:
                 tail = f.read()[-2000:]
-        die(f"exit status {p.returncode}: {shlex.join(argv)}\n{tail}")
-    return Sample(t1 - t0, ru.ru_utime, ru.ru_stime, ru.ru_maxrss)
+        die(f"exit status {returncode}: {shlex.join(argv)}\n{tail}")
+    with open(result) as f:
+        wall, user, sys_, maxrss = f.read().split()
+    return Sample(float(wall), float(user), float(sys_), int(maxrss))
 
 
 def run_summary(out_dir: str) -> dict:
@@ -693,12 +700,17 @@ def main(argv=None) -> int:
                          "(loaded with ingest_state_fill; issue 3 asks for 10000000)")
     ap.add_argument("--state-fill", default=os.path.join(REPO, "build", "bench", "ingest_state_fill"),
                     help="the ingest_state_fill tool (default: build/bench/ingest_state_fill)")
+    ap.add_argument("--launcher", default=os.path.join(REPO, "build", "bench", "ingest_bench_exec"),
+                    help="runs and measures each line (default: build/bench/ingest_bench_exec)")
     a = ap.parse_args(argv)
     if a.reps < 1 or a.files < 1:
         ap.error("--reps and --files must be positive")
     if not os.access(a.binary, os.X_OK):
         ap.error(f"{a.binary} is not an executable; build it with "
                  "cmake --build build -j2 --target crawl-ingest")
+    if not os.access(a.launcher, os.X_OK):
+        ap.error(f"{a.launcher} is not an executable; build it with "
+                 "cmake --build build --target ingest_bench_exec")
 
     started = dt.datetime.now(dt.timezone.utc)
     load_start = os.getloadavg()
@@ -709,6 +721,8 @@ def main(argv=None) -> int:
     # A private copy, so that a rebuild during the run cannot swap binaries between lines.
     binary = os.path.join(work, "crawl-ingest")
     shutil.copy2(a.binary, binary)
+    global LAUNCHER
+    LAUNCHER = (os.path.abspath(a.launcher), os.path.join(work, "rusage.txt"))
     bin_info = (f"{os.path.abspath(a.binary)} (sha256 {file_digest(binary)[:16]}…, built "
                 f"{dt.datetime.fromtimestamp(os.stat(a.binary).st_mtime):%Y-%m-%d %H:%M})")
     head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
