@@ -3,8 +3,8 @@
 // with PROGRAM's exit status (128 + signal if it was killed).
 //
 // Why it exists: Linux carries a process's pre-exec peak RSS into its ru_maxrss, so a command
-// forked straight from run_bench.py reports at least the Python process's own peak (~37 MiB
-// with 100,000 files listed) even when it is cat at 2 MiB. Forked from this small process, the
+// forked straight from run_bench.py reports at least the Python process's own peak (37 MiB
+// in a 100,000-file run) even when it is cat at 2 MiB. Forked from this small process, the
 // floor is this process's peak, about 1 MiB.
 
 #include <sys/resource.h>

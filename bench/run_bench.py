@@ -224,35 +224,22 @@ class PageCachePin:
         self.error: str | None = None
 
     def __enter__(self) -> "PageCachePin":
-        # The listing stays one bytes object and is cut at every per_process-th NUL: a list
-        # of 100,000 path objects here would grow this process by ~30 MiB, and a child forked
-        # from it carries that peak into its own ru_maxrss (Linux keeps the pre-exec peak).
-        listing = b""
+        paths: list[bytes] = []
         for root in self.roots:
             if os.path.isfile(root):
-                listing += os.fsencode(root) + b"\0"
+                paths.append(os.fsencode(root))
             else:
-                listing += subprocess.run(["find", root, "-type", "f", "-print0"],
-                                          stdout=subprocess.PIPE, check=True).stdout
+                paths += subprocess.run(["find", root, "-type", "f", "-print0"],
+                                        stdout=subprocess.PIPE, check=True).stdout.split(b"\0")[:-1]
         per_process = max(1000, max_map_count() - 5000)
         t0 = time.monotonic()
-        files = listing.count(b"\0")
-        begin = 0
-        while begin < len(listing):
-            end = begin
-            for _ in range(per_process):
-                end = listing.find(b"\0", end) + 1
-                if end == 0:
-                    end = len(listing)
-                    break
+        for begin in range(0, len(paths), per_process):
             path = os.path.join(self.work, f"pin-{len(self.procs)}.list")
             with open(path, "wb") as f:
-                f.write(listing[begin:end])
-            begin = end
+                f.write(b"\0".join(paths[begin:begin + per_process]))
             self.procs.append(subprocess.Popen(
                 [sys.executable, "-c", PINNER, path], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-        del listing
         for proc in self.procs:
             line = proc.stdout.readline()
             if not line.startswith("pinned"):
@@ -262,7 +249,7 @@ class PageCachePin:
             self._stop()
             self.procs = []
         else:
-            log(f"page cache: {files:,} files held mapped by {len(self.procs)} helper(s) "
+            log(f"page cache: {len(paths):,} files held mapped by {len(self.procs)} helper(s) "
                 f"({time.monotonic() - t0:.1f} s)")
         return self
 
@@ -547,12 +534,12 @@ def machine() -> list[tuple[str, str]]:
 def damon_reclaim() -> str:
     """Whether a kdamond pages out idle memory on this machine (why inputs are pinned)."""
     root = "/sys/kernel/mm/damon/admin/kdamonds"
-    states = []
-    for state in sorted(glob.glob(os.path.join(root, "*", "state"))):
-        with open(state) as f:
-            states.append(f.read().strip())
+    def read(path: str) -> str:
+        with open(path) as f:
+            return f.read().strip()
+    states = [read(path) for path in sorted(glob.glob(os.path.join(root, "*", "state")))]
     schemes = glob.glob(os.path.join(root, "*", "contexts", "*", "schemes", "*", "action"))
-    actions = sorted({open(path).read().strip() for path in schemes})
+    actions = sorted({read(path) for path in schemes})
     if not states:
         return "none found"
     return f"kdamond {', '.join(states)}; actions {', '.join(actions) or 'none'}"
@@ -736,7 +723,8 @@ def main(argv=None) -> int:
         log(f"corpus: {n:,} files, {size / 1e6:,.1f} MB")
         inputs = [corpus] + ([ensure_archive(corpus)] if a.archive else [])
         with PageCachePin(inputs, work) as pin:
-            bench.pinned = set(inputs) if pin.active else set()
+            ran_pinned = pin.active
+            bench.pinned = set(inputs) if ran_pinned else set()
             samples = bench.main_reps(corpus, n)
             archive = bench.archive_reps(corpus, n) if a.archive else None
             big_state = None
@@ -765,11 +753,12 @@ def main(argv=None) -> int:
                     log(f"rss-scaling (c) {rep}/{a.rss_reps}: {big_samples[-1].wall:.2f} s, "
                         f"{mib(big_samples[-1].maxrss_kib):.1f} MiB")
             bench.pinned = set()
-            log(f"page cache (rss-scaling): {big_pin.describe()}")
+            big_pin_report = big_pin.describe()
+            log(f"page cache (rss-scaling): {big_pin_report}")
             rss_scaling = {"files": bn, "small_files": n, "samples": big_samples, "bytes": bsize,
                            "rss_small": mib(max(s.maxrss_kib for s in samples["c"])),
                            "rss_big": mib(max(s.maxrss_kib for s in big_samples)),
-                           "pin": big_pin.describe()}
+                           "pin": big_pin_report}
     finally:
         if not a.keep:
             rmtree(work)
@@ -795,7 +784,7 @@ def main(argv=None) -> int:
         f"--no-manifest`), warm page cache: "
         + ("the input held mapped by helper processes throughout the timed lines, so this VM's "
            f"page cache reclaim cannot evict it ({pin_report})"
-           if not pin.error else
+           if ran_pinned else
            f"the input read once, untimed, before every timed command ({pin_report})")
         + f". {a.reps} repetitions, round-robin; median, min and "
         "max wall seconds; files/s and MB/s from the median over the whole corpus; peak RSS is "
