@@ -19,6 +19,8 @@ noise from a shared machine falls on every line alike, `--reps` repetitions of:
   (d') (d3')  (d) and (d3) from that state after one more untimed re-run (the state's WAL
        from (c) already replayed: what a second cron run finds)
   (e)  bench/baseline_ingest.py, the plain single-process Python baseline (sqlite3 state)
+  (c0) with --against BINARY: (c) with that binary, paired with every (c) (order alternating),
+       for c/c0: an A/B of two builds in one run
 
 and prints the medians, files/s, MB/s, peak RSS, CPU split, the ratios and the issues' targets
 with PASS/FAIL, plus checks that (c) and (e) are correct (summary counts; (e)'s NDJSON compared
@@ -337,6 +339,7 @@ class Bench:
         self.args, self.work, self.binary = args, work, binary
         self.threads = ["--threads", str(args.threads)] if args.threads else []
         self.pinned: set[str] = set()  # inputs a PageCachePin holds resident
+        self.against: str | None = None  # the --against binary's private copy
 
     def path(self, name: str) -> str:
         return os.path.join(self.work, name)
@@ -358,20 +361,23 @@ class Bench:
         return timed(["bash", "-c", cmd], stderr=self.path("pipeline.err"))
 
     def ingest(self, corpus: str, state: str, out: str, extra: list[str],
-               prefix: list[str] | None = None) -> tuple[Sample, dict]:
+               prefix: list[str] | None = None, binary: str | None = None
+               ) -> tuple[Sample, dict]:
         rmtree(out)
-        argv = (prefix or []) + [self.binary, "run", "--state", state, "--out", out,
+        argv = (prefix or []) + [binary or self.binary, "run", "--state", state, "--out", out,
                                  *self.threads, *extra, corpus]
         s = timed(argv, stderr=self.path("ingest.err"))
         return s, run_summary(out)
 
-    def fresh_ingest(self, corpus: str, n: int, prefix: list[str] | None = None) -> Sample:
-        state, out = self.path("c-state"), self.path("c-out")
+    def fresh_ingest(self, corpus: str, n: int, prefix: list[str] | None = None,
+                     key: str = "c", binary: str | None = None) -> Sample:
+        state, out = self.path(f"{key}-state"), self.path(f"{key}-out")
         rmtree(state)
-        s, summary = self.ingest(corpus, state, out, [], prefix)
-        expect(summary, "(c)", status="ok", files=n, emitted=n, duplicates=0, revisions=0,
+        s, summary = self.ingest(corpus, state, out, [], prefix, binary)
+        expect(summary, f"({key})", status="ok", files=n, emitted=n, duplicates=0, revisions=0,
                quarantined_total=0, skipped=0)
-        self.last_c_summary = summary
+        if key == "c":
+            self.last_c_summary = summary
         return s
 
     def rerun(self, corpus: str, n: int, key: str) -> Sample:
@@ -461,8 +467,13 @@ class Bench:
             samples["a2"].append(self.pipeline(corpus, "cat", CAT_HEAP_ENV))
             self.warm(corpus)
             samples["b"].append(self.pipeline(corpus, "sha256sum"))
-            self.warm(corpus)
-            samples["c"].append(self.fresh_ingest(corpus, n))
+            # (c0) before (c) on odd repetitions, after it on even ones: neither build
+            # always runs second.
+            for key in (("c0", "c") if rep % 2 else ("c", "c0")) if self.against else ("c",):
+                self.warm(corpus)
+                samples.setdefault(key, []).append(
+                    self.fresh_ingest(corpus, n, key=key,
+                                      binary=self.against if key == "c0" else None))
             snapshot = self.path("c-snapshot")  # the state this (c) run left behind
             rmtree(snapshot)
             shutil.copytree(self.path("c-state"), snapshot, symlinks=True)
@@ -565,9 +576,17 @@ def mib(kib: float) -> float:
     return kib / 1024
 
 
+def cases(samples: dict[str, list[Sample]]) -> list[tuple[str, str, str]]:
+    """CASES, with (c0) after (c) when --against ran."""
+    if "c0" not in samples:
+        return CASES
+    at = [key for key, _, _ in CASES].index("c") + 1
+    return CASES[:at] + [("c0", "(c0)", "(c) with the --against binary")] + CASES[at:]
+
+
 def results_table(samples: dict[str, list[Sample]], n: int, size: int) -> str:
     rows = []
-    for key, label, what in CASES:
+    for key, label, what in cases(samples):
         ss = samples[key]
         wall = med([s.wall for s in ss])
         user = med([s.user for s in ss])
@@ -597,6 +616,9 @@ def ratios_and_targets(samples, rss_scaling) -> tuple[str, str, list[tuple[str, 
         ["d3'/c", f"{m['d3p'] / m['c']:.3f}",
          "--trust-names re-run, state already reopened once, as a fraction of a fresh run"],
     ]
+    if "c0" in m:
+        ratio_rows.insert(0, ["c/c0", f"{m['c'] / m['c0']:.3f}",
+                              "(c) time as a fraction of (c0): --binary against --against"])
     rss_c = mib(max(s.maxrss_kib for s in samples["c"]))
     checks: list[tuple[str, str, str, bool | None]] = [
         ("issue 3", "(c) ≤ 0.67 × (b)", f"c/b = {m['c'] / m['b']:.3f}", m["c"] <= 0.67 * m["b"]),
@@ -687,6 +709,9 @@ def main(argv=None) -> int:
                          "(loaded with ingest_state_fill; issue 3 asks for 10000000)")
     ap.add_argument("--state-fill", default=os.path.join(REPO, "build", "bench", "ingest_state_fill"),
                     help="the ingest_state_fill tool (default: build/bench/ingest_state_fill)")
+    ap.add_argument("--against", metavar="BINARY",
+                    help="also run (c) with this crawl-ingest binary, paired with every (c), "
+                         "and print c/c0 (an A/B of two builds)")
     ap.add_argument("--launcher", default=os.path.join(REPO, "build", "bench", "ingest_bench_exec"),
                     help="runs and measures each line (default: build/bench/ingest_bench_exec)")
     a = ap.parse_args(argv)
@@ -695,6 +720,8 @@ def main(argv=None) -> int:
     if not os.access(a.binary, os.X_OK):
         ap.error(f"{a.binary} is not an executable; build it with "
                  "cmake --build build -j2 --target crawl-ingest")
+    if a.against and not os.access(a.against, os.X_OK):
+        ap.error(f"--against {a.against} is not an executable")
     if not os.access(a.launcher, os.X_OK):
         ap.error(f"{a.launcher} is not an executable; build it with "
                  "cmake --build build --target ingest_bench_exec")
@@ -710,11 +737,18 @@ def main(argv=None) -> int:
     shutil.copy2(a.binary, binary)
     global LAUNCHER
     LAUNCHER = (os.path.abspath(a.launcher), os.path.join(work, "rusage.txt"))
-    bin_info = (f"{os.path.abspath(a.binary)} (sha256 {file_digest(binary)[:16]}…, built "
-                f"{dt.datetime.fromtimestamp(os.stat(a.binary).st_mtime):%Y-%m-%d %H:%M})")
+    def describe_binary(original: str, copy: str) -> str:
+        return (f"{os.path.abspath(original)} (sha256 {file_digest(copy)[:16]}…, built "
+                f"{dt.datetime.fromtimestamp(os.stat(original).st_mtime):%Y-%m-%d %H:%M})")
+    bin_info = describe_binary(a.binary, binary)
     head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
                           capture_output=True, text=True).stdout.strip() or "?"
     bench = Bench(a, work, binary)
+    binary_rows = [("binary", bin_info)]
+    if a.against:
+        bench.against = os.path.join(work, "crawl-ingest-against")
+        shutil.copy2(a.against, bench.against)
+        binary_rows.append(("--against binary (c0)", describe_binary(a.against, bench.against)))
     try:
         corpus = ensure_corpus(a.cache, a.files)
         n, size = corpus_stats(corpus)
@@ -776,7 +810,7 @@ def main(argv=None) -> int:
         table(["machine", ""], machine() + [
             ("date", started.strftime("%Y-%m-%d %H:%M UTC")),
             ("load average (1 min) at start / end", f"{load_start[0]:.2f} / {load_end[0]:.2f}"),
-            ("binary", bin_info), ("repository HEAD", head),
+            *binary_rows, ("repository HEAD", head),
             ("crawl-ingest threads", str(a.threads) if a.threads else "default (all cores)"),
         ], "ll"),
         "",
@@ -796,7 +830,9 @@ def main(argv=None) -> int:
         "(a): `find DIR -type f -print0 | xargs -0 -P2 cat >/dev/null`, (a2): the same with "
         f"`{CAT_HEAP_ENV.strip()}` in cat's environment (its per-file 128 KiB buffer from the "
         "heap instead of mmap/munmap), (b): the same with `sha256sum`. "
-        "(c): `crawl-ingest run --state S --out O DIR`, S and O fresh. (d), (d2) `--rescan`, "
+        "(c): `crawl-ingest run --state S --out O DIR`, S and O fresh"
+        + (", (c0) the same with the --against binary" if bench.against else "")
+        + ". (d), (d2) `--rescan`, "
         "(d3) `--trust-names`: run again over DIR, each from a copy of the state (c) left "
         "behind, fresh O. (d'), (d3'): the same from that state after one more untimed re-run "
         "(the steady state a cron job meets: tables already opened once, compactions done). "
