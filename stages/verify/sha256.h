@@ -45,6 +45,9 @@ class Sha256Batch {
   Status Finish();
   // Whether inputs go through intel-ipsec-mb's multi-buffer code.
   bool multi_buffer() const { return multi_buffer_ != nullptr; }
+  // Which code hashes: "openssl", "intel-ipsec-mb avx512" or
+  // "intel-ipsec-mb sse (sha-ni)", as the library reports what it runs.
+  std::string_view implementation() const { return implementation_; }
 
  private:
   struct MultiBuffer;  // the ipsec-mb manager, when used
@@ -52,6 +55,7 @@ class Sha256Batch {
   Sha256 one_by_one_;
   std::vector<std::pair<std::string_view, Sha256::Digest*>> queued_;
   bool failed_ = false;
+  std::string_view implementation_ = "openssl";
 };
 
 // 64 lowercase hex digits.

@@ -200,8 +200,9 @@ std::set<std::string> CpuFlags() {
 }
 
 // The multi-buffer path is taken exactly where it is faster than OpenSSL:
-// with AVX-512 (the subset intel-ipsec-mb's AVX-512 manager needs) or
-// SHA-NI, when the library is built in.
+// with AVX-512 (the subset intel-ipsec-mb's AVX-512 manager needs) its
+// AVX-512 manager, else with SHA-NI its SSE manager (the AVX2 one runs
+// without SHA-NI on CPUs lacking GFNI), when the library is built in.
 TEST(Sha256Test, BatchUsesMultiBufferWithAvx512OrShaNi) {
   Sha256Batch batch;
 #if defined(INGEST_HAVE_IPSEC_MB) && defined(__x86_64__)
@@ -215,8 +216,13 @@ TEST(Sha256Test, BatchUsesMultiBufferWithAvx512OrShaNi) {
   const bool sha_ni = flags.count("sha_ni") > 0;
   EXPECT_EQ(batch.multi_buffer(), avx512 || sha_ni)
       << "avx512=" << avx512 << " sha_ni=" << sha_ni;
+  EXPECT_EQ(batch.implementation(), avx512   ? "intel-ipsec-mb avx512"
+                                    : sha_ni ? "intel-ipsec-mb sse (sha-ni)"
+                                             : "openssl")
+      << "avx512=" << avx512 << " sha_ni=" << sha_ni;
 #else
   EXPECT_FALSE(batch.multi_buffer());
+  EXPECT_EQ(batch.implementation(), "openssl");
 #endif
 }
 
