@@ -745,6 +745,12 @@ def main(argv=None) -> int:
                           capture_output=True, text=True).stdout.strip() or "?"
     bench = Bench(a, work, binary)
     binary_rows = [("binary", bin_info)]
+    # Which SHA-256 and gzip code the binary takes on this CPU (its --version lines after
+    # the first; older builds print the version only).
+    version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout
+    if len(version.splitlines()) > 1:
+        binary_rows.append(("hot-path code (`crawl-ingest --version`)",
+                            "; ".join(version.splitlines()[1:])))
     if a.against:
         bench.against = os.path.join(work, "crawl-ingest-against")
         shutil.copy2(a.against, bench.against)

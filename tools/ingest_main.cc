@@ -25,10 +25,24 @@
 #include "pipeline/cpu_count.h"
 #include "pipeline/logging.h"
 #include "stages/parse/dates.h"
+#include "stages/read/archive_reader.h"
+#include "stages/verify/sha256.h"
 
 namespace {
 
 constexpr const char* kVersion = "0.1.0";
+
+// The version, then the code this build and this CPU take on the hot
+// paths that differ between machines, so a slow run can be told apart from
+// a slow machine.
+std::string VersionText() {
+  std::string text = std::string("crawl-ingest ") + kVersion;
+  text += "\nsha-256: ";
+  text += ingest::Sha256Batch().implementation();
+  text += "\ngzip: ";
+  text += ingest::ArchiveReader::ChecksWholeGzipStream() ? "isa-l igzip" : "zlib (libarchive)";
+  return text;
+}
 
 }  // namespace
 
@@ -49,7 +63,7 @@ int main(int argc, char** argv) {
       "crawl-ingest"};
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand
-  app.set_version_flag("--version", kVersion);
+  app.set_version_flag("--version", VersionText);
   std::string log_level = "info";
   app.add_option("--log-level", log_level,
                  "trace, debug, info, warn, error or off (also SPDLOG_LEVEL)")

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "stages/read/archive_reader.h"
+#include "stages/verify/sha256.h"
 #include "tests/testing/process.h"
 #include "tests/testing/testing.h"
 
@@ -115,6 +117,18 @@ TEST(CliTest, HelpExitsZeroOnEveryCommand) {
     EXPECT_EQ(result.exit_code, 0) << result.err;
     EXPECT_NE(result.out.find("Usage"), std::string::npos) << result.out;
   }
+}
+
+// --version names the SHA-256 and gzip code in use, as Sha256Batch and
+// ArchiveReader report them in this process (same build, same CPU).
+TEST(CliTest, VersionNamesTheHashAndGzipCode) {
+  ProcessResult result = RunProcess(Binary({"--version"}));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const std::string expected =
+      std::string("crawl-ingest 0.1.0\nsha-256: ") +
+      std::string(Sha256Batch().implementation()) + "\ngzip: " +
+      (ArchiveReader::ChecksWholeGzipStream() ? "isa-l igzip" : "zlib (libarchive)") + "\n";
+  EXPECT_EQ(result.out, expected);
 }
 
 TEST(CliTest, DefaultThreadsAreTheCpusTheProcessMayUse) {
