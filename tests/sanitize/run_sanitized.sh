@@ -7,8 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${INGEST_SANITIZE_BUILD_DIR:-build-asan}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINGEST_SANITIZE=address,undefined \
-  -DINGEST_BUILD_BENCH=OFF >/dev/null
+# -O1 -g1 (line tables only) rather than -O2 -g: reports
+# still name file:line, and the build takes 304 s instead of 508 s at
+# RelWithDebInfo's -O2 -g (2 idle cores); the tests run as fast (10 vs 12 s).
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
+  -DINGEST_SANITIZE=address,undefined -DINGEST_BUILD_BENCH=OFF >/dev/null
 # The units with the most pointer and buffer work, and the real binary over
 # the mixed corpus (every reason code, every edge case) end to end.
 targets=(crawl-ingest runner_test front_matter_test html_unescape_test parse_stage_test
