@@ -467,9 +467,10 @@ class Bench:
             samples["a2"].append(self.pipeline(corpus, "cat", CAT_HEAP_ENV))
             self.warm(corpus)
             samples["b"].append(self.pipeline(corpus, "sha256sum"))
-            # (c0) before (c) on odd repetitions, after it on even ones: neither build
-            # always runs second.
-            for key in (("c0", "c") if rep % 2 else ("c", "c0")) if self.against else ("c",):
+            fresh_keys = ["c", "c0"] if self.against else ["c"]
+            if rep % 2:
+                fresh_keys.reverse()  # (c0) first on odd repetitions: neither build always second
+            for key in fresh_keys:
                 self.warm(corpus)
                 samples.setdefault(key, []).append(
                     self.fresh_ingest(corpus, n, key=key,

@@ -40,7 +40,7 @@ std::string VersionText() {
   text += "\nsha-256: ";
   text += ingest::Sha256Batch().implementation();
   text += "\ngzip: ";
-  text += ingest::ArchiveReader::ChecksWholeGzipStream() ? "isa-l igzip" : "zlib (libarchive)";
+  text += ingest::ArchiveReader::GzipImplementation();
   return text;
 }
 

@@ -200,6 +200,10 @@ bool ArchiveReader::ChecksWholeGzipStream() {
 #endif
 }
 
+std::string_view ArchiveReader::GzipImplementation() {
+  return ChecksWholeGzipStream() ? "isa-l igzip" : "zlib (libarchive)";
+}
+
 bool IsArchiveName(std::string_view name) {
   for (std::string_view suffix : {".tar", ".tar.gz", ".tgz", ".tar.zst", ".tzst",
                                   ".tar.xz", ".txz", ".tar.bz2", ".tbz2"}) {

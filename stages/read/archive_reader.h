@@ -61,6 +61,8 @@ class ArchiveReader {
   // reported even when the damage lies after the tar's end marker (after
   // every member was read). libarchive's own reader stops at that marker.
   static bool ChecksWholeGzipStream();
+  // "isa-l igzip" or "zlib (libarchive)": what inflates gzip in this build.
+  static std::string_view GzipImplementation();
 
  private:
   class GzipInflater;

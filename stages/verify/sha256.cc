@@ -84,19 +84,33 @@ Sha256Batch::Sha256Batch() {
   // KB messages: sse 2.4-3.0 GB/s, avx2 1.0-1.5, OpenSSL's one-message SHA-NI
   // 1.3-1.4; on a Zen 4 (AVX-512, GFNI) every manager ran 2.8-3.0 against
   // OpenSSL's 1.7. Without either, hashing stays with OpenSSL (not measured).
+  const bool avx512 = arch == IMB_ARCH_AVX512;
   const bool sha_ni = (manager->features & IMB_FEATURE_SHANI) != 0;
-  if (arch != IMB_ARCH_AVX512 && sha_ni) init_mb_mgr_sse(manager);
-  if ((arch != IMB_ARCH_AVX512 && !sha_ni) || imb_get_errno(manager) != 0) {
+  if (!avx512 && sha_ni) init_mb_mgr_sse(manager);
+  if (!(avx512 || sha_ni) || imb_get_errno(manager) != 0) {
     free_mb_mgr(manager);
     return;
   }
-  // What the manager says it runs, not what was asked of it.
-  implementation_ = manager->used_arch == IMB_ARCH_AVX512 ? "intel-ipsec-mb avx512"
-                    : manager->used_arch == IMB_ARCH_SSE ? "intel-ipsec-mb sse (sha-ni)"
-                                                         : "intel-ipsec-mb other";
   multi_buffer_ = std::make_unique<MultiBuffer>();
   multi_buffer_->manager = manager;
 #endif
+}
+
+std::string_view Sha256Batch::implementation() const {
+#if defined(INGEST_HAVE_IPSEC_MB)
+  // What the manager says it runs, not what was asked of it.
+  if (multi_buffer_ != nullptr) {
+    switch (multi_buffer_->manager->used_arch) {
+      case IMB_ARCH_AVX512:
+        return "intel-ipsec-mb avx512";
+      case IMB_ARCH_SSE:
+        return "intel-ipsec-mb sse (sha-ni)";
+      default:
+        return "intel-ipsec-mb other";
+    }
+  }
+#endif
+  return "openssl";
 }
 
 // Hashes still queued are dropped, not finished: their digests may be gone.

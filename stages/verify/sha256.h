@@ -47,7 +47,7 @@ class Sha256Batch {
   bool multi_buffer() const { return multi_buffer_ != nullptr; }
   // Which code hashes: "openssl", "intel-ipsec-mb avx512" or
   // "intel-ipsec-mb sse (sha-ni)", as the library reports what it runs.
-  std::string_view implementation() const { return implementation_; }
+  std::string_view implementation() const;
 
  private:
   struct MultiBuffer;  // the ipsec-mb manager, when used
@@ -55,7 +55,6 @@ class Sha256Batch {
   Sha256 one_by_one_;
   std::vector<std::pair<std::string_view, Sha256::Digest*>> queued_;
   bool failed_ = false;
-  std::string_view implementation_ = "openssl";
 };
 
 // 64 lowercase hex digits.

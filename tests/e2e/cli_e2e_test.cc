@@ -127,7 +127,7 @@ TEST(CliTest, VersionNamesTheHashAndGzipCode) {
   const std::string expected =
       std::string("crawl-ingest 0.1.0\nsha-256: ") +
       std::string(Sha256Batch().implementation()) + "\ngzip: " +
-      (ArchiveReader::ChecksWholeGzipStream() ? "isa-l igzip" : "zlib (libarchive)") + "\n";
+      std::string(ArchiveReader::GzipImplementation()) + "\n";
   EXPECT_EQ(result.out, expected);
 }
 
