@@ -229,8 +229,17 @@ void FoldWhitespaceInto(std::string_view value, std::string* folded) {
       continue;
     }
     // A run of non-space bytes, copied at once, after one separating space.
+    // A lone ' ' between two of them folds to itself, so it stays inside the
+    // run: a title is then one copy, not one per word.
     const auto* run = p;
-    while (p < end && (!kPythonSpaceLead.may_start[*p] || PythonSpaceAt(p, end) == 0)) ++p;
+    while ((p = NextPossibleSpace(p, end)) < end) {
+      if (*p == ' ' && end - p > 1 && PythonSpaceAt(p + 1, end) == 0) {
+        p += 2;  // p[1] starts no space
+        continue;
+      }
+      if (PythonSpaceAt(p, end) > 0) break;
+      ++p;
+    }
     if (!out.empty()) out.push_back(' ');
     out.append(reinterpret_cast<const char*>(run), static_cast<size_t>(p - run));
   }

@@ -8,8 +8,10 @@ Usage:
     html_unescape_oracle.py names OUTPUT
         writes every key of html.entities.html5, one record each.
     html_unescape_oracle.py apply INPUT OUTPUT
-        for each record of INPUT (UTF-8 text) writes two records:
-        html.unescape(text), then text.strip().
+        for each record of INPUT (UTF-8 text) writes three records:
+        html.unescape(text), text.strip(), then " ".join(text.split())
+        (FORMAT.md §1.1's folding: whitespace runs become one space, then
+        the value is trimmed).
 
 A record is the byte length in ASCII decimal, '\\n', then that many bytes, so
 any content (NUL, newlines, digits) survives the round trip.
@@ -54,6 +56,7 @@ def main():
             text = raw.decode("utf-8")  # strict: the test sends valid UTF-8
             results.append(html.unescape(text).encode("utf-8"))
             results.append(text.strip().encode("utf-8"))
+            results.append(" ".join(text.split()).encode("utf-8"))
         write_records(sys.argv[3], results)
         return 0
     print(__doc__, file=sys.stderr)
