@@ -66,7 +66,10 @@ void FileWalker::Level::Add(std::string_view name, unsigned char type) {
 
 FileWalker::FileWalker(std::vector<std::string> inputs, FileIndexCursor* index,
                        bool trust_names, WalkOptions options)
-    : index_(index), trust_names_(trust_names), options_(std::move(options)) {
+    : prefetcher_(&FileWalker::List, "ingest-list"),
+      index_(index),
+      trust_names_(trust_names),
+      options_(std::move(options)) {
   struct Input {
     std::string sort_key;
     std::string name;
@@ -104,23 +107,23 @@ bool SortsBefore(std::string_view a, bool a_is_directory, std::string_view b,
 
 }  // namespace
 
-bool FileWalker::PushDirectory(const std::string& source,
-                               const std::string& path, Article* failure) {
+FileWalker::Listing FileWalker::List(const ListRequest& request) {
+  Listing listing;
   // Opened once and kept: the listing reads through a duplicate, and the
   // read stage opens each listed file relative to the original.
-  const int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const int fd = open(request.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   const int listing_fd = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0);
   DIR* dir = listing_fd < 0 ? nullptr : fdopendir(listing_fd);
   if (dir == nullptr) {
-    const int open_errno = errno;
+    listing.failed_errno = errno;
+    listing.failed_call = "opendir";
     if (listing_fd >= 0) close(listing_fd);
     if (fd >= 0) close(fd);
-    QuarantineUnreadable(failure, source, "opendir", open_errno);
-    return false;
+    return listing;
   }
-  Level level;
-  level.source_prefix = WithSlash(source);
-  level.path_prefix = WithSlash(path);
+  Level& level = listing.level;
+  level.source_prefix = WithSlash(request.source);
+  level.path_prefix = WithSlash(request.path);
   level.directory = std::make_shared<const OpenDirectory>(fd);
   std::string full;
   errno = 0;
@@ -140,20 +143,54 @@ bool FileWalker::PushDirectory(const std::string& source,
     }
     level.Add(name, type);
   }
-  int read_error = errno;
+  const int read_error = errno;
   closedir(dir);
   if (read_error != 0) {
-    QuarantineUnreadable(failure, source, "readdir", read_error);
-    return false;
+    listing.failed_errno = read_error;
+    listing.failed_call = "readdir";
+    return listing;
   }
   std::sort(level.entries.begin(), level.entries.end(),
             [&level](const Entry& a, const Entry& b) {
               return SortsBefore(level.NameOf(a), a.type == DT_DIR,
                                  level.NameOf(b), b.type == DT_DIR);
             });
-  stack_.push_back(std::move(level));
+  return listing;
+}
+
+bool FileWalker::PushDirectory(const std::string& source,
+                               const std::string& path, Article* failure) {
+  // Only a subdirectory of the level on top can have been listed ahead.
+  std::optional<Listing> listing;
+  if (!stack_.empty() && stack_.back().listings_pending > 0) {
+    listing = prefetcher_.Take(path);
+    if (listing) --stack_.back().listings_pending;
+  }
+  if (!listing) listing = List(ListRequest{source, path});
+  if (listing->failed_call != nullptr) {
+    QuarantineUnreadable(failure, source, listing->failed_call, listing->failed_errno);
+    return false;
+  }
+  stack_.push_back(std::move(listing->level));
+  ListAhead(stack_.back());
   TestHook("walk.listed");
   return true;
+}
+
+void FileWalker::ListAhead(Level& level) {
+  // Only entries readdir (or the listing's lstat) says are directories,
+  // and that the filter keeps: exactly those Visit() will push.
+  while (level.listings_pending < kListingsAhead &&
+         level.considered_for_prefetch < level.entries.size()) {
+    const Entry entry = level.entries[level.considered_for_prefetch++];
+    if (entry.type != DT_DIR) continue;
+    const std::string_view name = level.NameOf(entry);
+    std::string source = level.source_prefix + std::string(name);
+    if (options_.filter.Prunes(source, name)) continue;
+    std::string path = level.path_prefix + std::string(name);
+    prefetcher_.Add(path, ListRequest{std::move(source), path});
+    ++level.listings_pending;
+  }
 }
 
 Result<bool> FileWalker::Visit(const Level& level, Entry entry,
@@ -243,6 +280,7 @@ Result<bool> FileWalker::Next(Article* article) {
         continue;
       }
       const Entry entry = level.entries[level.next++];
+      if (entry.type == DT_DIR) ListAhead(level);
       INGEST_ASSIGN_OR_RETURN(bool visited, Visit(level, entry, article));
       if (!visited) continue;
     } else {

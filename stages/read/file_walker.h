@@ -3,7 +3,8 @@
 // order of the resulting paths (FORMAT.md §2).
 //
 // The walk is streaming: it holds one sorted listing per open directory
-// level, never the whole tree, so memory does not grow with the dump. Files
+// level, and at most four more per level listed ahead on a helper thread,
+// never the whole tree, so memory does not grow with the dump. Files
 // whose names do not end in ".txt" are counted as skipped. Entries that
 // cannot be used as files (broken symlinks, FIFOs, unreadable directories)
 // come out as articles already quarantined as `unreadable`, so nothing
@@ -15,7 +16,8 @@
 // as articles whose `raw` bytes are already read (empty `path`), with
 // source "<archive>!<member path>". --include/--exclude (PathFilter) apply
 // to files and members; an excluded directory or archive is not opened.
-// Used by one thread; the counters may be read from any thread.
+// Used by one thread (its helper only lists directories); the counters may
+// be read from any thread.
 #ifndef INGEST_STAGES_READ_FILE_WALKER_H_
 #define INGEST_STAGES_READ_FILE_WALKER_H_
 
@@ -25,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/prefetcher.h"
 #include "pipeline/runner.h"
 #include "stages/read/file_index.h"
 #include "stages/read/path_filter.h"
@@ -89,16 +92,36 @@ class FileWalker : public ArticleSource {
     // The directory itself, open, handed to the articles listed from it.
     std::shared_ptr<const OpenDirectory> directory;
 
+    // Listing ahead: entries before this one were considered, and so many
+    // of their listings are pending in the prefetcher.
+    size_t considered_for_prefetch = 0;
+    size_t listings_pending = 0;
+
     std::string_view NameOf(const Entry& entry) const {
       return std::string_view(names.data() + entry.name_offset, entry.name_size);
     }
     void Add(std::string_view name, unsigned char type);
   };
+  struct ListRequest {
+    std::string source;
+    std::string path;
+  };
+  struct Listing {
+    Level level;                        // sorted, when the listing worked
+    const char* failed_call = nullptr;  // "opendir" or "readdir" when not
+    int failed_errno = 0;
+  };
 
-  // Lists `path` into a new level; a directory that cannot be listed
-  // becomes a quarantined article instead.
+  // Lists and sorts a directory. Thread-safe: the prefetcher calls it too.
+  static Listing List(const ListRequest& request);
+  // Lists `path` into a new level (or takes the listing made ahead); a
+  // directory that cannot be listed becomes a quarantined article instead.
   bool PushDirectory(const std::string& source, const std::string& path,
                      Article* failure);
+  // Asks for the listings of the next subdirectories of `level` the walk
+  // will enter, up to kListingsAhead pending for it (per level, so a
+  // deeper level is not starved by the levels above it).
+  void ListAhead(Level& level);
   // Decides what one listed entry is; true when it produced an article.
   Result<bool> Visit(const Level& level, Entry entry, Article* article);
   // Consults the index for a regular file about to be produced; false
@@ -117,6 +140,10 @@ class FileWalker : public ArticleSource {
   Level inputs_;
   std::vector<Level> stack_;
   std::unique_ptr<OpenArchive> archive_;
+  // Directories listed on a helper thread while the walk goes through the
+  // one before (reading a directory is a quarter of an unchanged re-run).
+  static constexpr size_t kListingsAhead = 4;
+  Prefetcher<ListRequest, Listing> prefetcher_;
   FileIndexCursor* index_;
   bool trust_names_;
   WalkOptions options_;
