@@ -295,7 +295,7 @@ Result<bool> FileWalker::Next(Article* article) {
       ++produced_;
       return true;
     }
-    *article = Article();
+    article->Reset();  // keeps its buffers for the next entry
   }
 }
 
