@@ -167,6 +167,10 @@ bool FileWalker::PushDirectory(const std::string& source,
     if (listing) --stack_.back().listings_pending;
   }
   if (!listing) listing = List(ListRequest{source, path});
+  if (!stack_.empty()) {
+    size_t& largest = stack_.back().largest_subdirectory;
+    largest = std::max(largest, listing->level.entries.size());
+  }
   if (listing->failed_call != nullptr) {
     QuarantineUnreadable(failure, source, listing->failed_call, listing->failed_errno);
     return false;
@@ -180,7 +184,12 @@ bool FileWalker::PushDirectory(const std::string& source,
 void FileWalker::ListAhead(Level& level) {
   // Only entries readdir (or the listing's lstat) says are directories,
   // and that the filter keeps: exactly those Visit() will push.
-  while (level.listings_pending < kListingsAhead &&
+  // One ahead until a subdirectory of this level has been entered and was
+  // small: a dump's directories tend to be alike, and an unknown one may
+  // hold millions of names.
+  const bool small = level.largest_subdirectory > 0 && level.largest_subdirectory <= kBigListing;
+  const size_t ahead = small ? kListingsAhead : 1;
+  while (level.listings_pending < ahead &&
          level.considered_for_prefetch < level.entries.size()) {
     const Entry entry = level.entries[level.considered_for_prefetch++];
     if (entry.type != DT_DIR) continue;

@@ -3,8 +3,8 @@
 // order of the resulting paths (FORMAT.md §2).
 //
 // The walk is streaming: it holds one sorted listing per open directory
-// level, and at most four more per level listed ahead on a helper thread,
-// never the whole tree, so memory does not grow with the dump. Files
+// level, and one more per level listed ahead on a helper thread (four
+// while its directories are small), never the whole tree, so memory does not grow with the dump. Files
 // whose names do not end in ".txt" are counted as skipped. Entries that
 // cannot be used as files (broken symlinks, FIFOs, unreadable directories)
 // come out as articles already quarantined as `unreadable`, so nothing
@@ -96,6 +96,7 @@ class FileWalker : public ArticleSource {
     // of their listings are pending in the prefetcher.
     size_t considered_for_prefetch = 0;
     size_t listings_pending = 0;
+    size_t largest_subdirectory = 0;  // entries, of those entered so far
 
     std::string_view NameOf(const Entry& entry) const {
       return std::string_view(names.data() + entry.name_offset, entry.name_size);
@@ -119,8 +120,10 @@ class FileWalker : public ArticleSource {
   bool PushDirectory(const std::string& source, const std::string& path,
                      Article* failure);
   // Asks for the listings of the next subdirectories of `level` the walk
-  // will enter, up to kListingsAhead pending for it (per level, so a
-  // deeper level is not starved by the levels above it).
+  // will enter: one pending for it, or kListingsAhead once the ones it
+  // entered all had at most kBigListing entries (per level, so a deeper
+  // level is not starved by the levels above it). Memory stays near one
+  // listing per level for big directories.
   void ListAhead(Level& level);
   // Decides what one listed entry is; true when it produced an article.
   Result<bool> Visit(const Level& level, Entry entry, Article* article);
@@ -143,6 +146,7 @@ class FileWalker : public ArticleSource {
   // Directories listed on a helper thread while the walk goes through the
   // one before (reading a directory is a quarter of an unchanged re-run).
   static constexpr size_t kListingsAhead = 4;
+  static constexpr size_t kBigListing = 16384;  // ~0.5 MiB of names and entries
   Prefetcher<ListRequest, Listing> prefetcher_;
   FileIndexCursor* index_;
   bool trust_names_;

@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "stages/read/read_stage.h"
 #include "tests/testing/testing.h"
@@ -79,6 +81,20 @@ TEST(FileWalkerTest, ListingAheadKeepsTheOrderOfADeepWideTree) {
   EXPECT_EQ(Sources(Walk({root})), expected);
 }
 
+// The inotify watch descriptors with an IN_OPEN event since the last call.
+std::vector<int> OpenedWatches(int watch_fd) {
+  std::vector<int> opened;
+  alignas(inotify_event) char events[4096];
+  for (ssize_t n; (n = read(watch_fd, events, sizeof(events))) > 0;) {
+    for (char* at = events; at < events + n;) {
+      const auto* event = reinterpret_cast<const inotify_event*>(at);
+      opened.push_back(event->wd);
+      at += sizeof(inotify_event) + event->len;
+    }
+  }
+  return opened;
+}
+
 // An excluded directory is not opened, not even by the listing ahead:
 // inotify sees every open of it.
 TEST(FileWalkerTest, AnExcludedDirectoryIsNeverOpened) {
@@ -104,18 +120,50 @@ TEST(FileWalkerTest, AnExcludedDirectoryIsNeverOpened) {
   }
   EXPECT_EQ(sources, (std::vector<std::string>{root + "/a/1.txt", root + "/b/2.txt",
                                                root + "/z/4.txt"}));
-  std::vector<int> opened;
-  alignas(inotify_event) char events[4096];
-  for (ssize_t n; (n = read(watch_fd, events, sizeof(events))) > 0;) {
-    for (char* at = events; at < events + n;) {
-      const auto* event = reinterpret_cast<const inotify_event*>(at);
-      opened.push_back(event->wd);
-      at += sizeof(inotify_event) + event->len;
-    }
-  }
-  close(watch_fd);
   // Only z was opened (watch 2), and the watch works (it saw that).
-  EXPECT_EQ(opened, std::vector<int>{2});
+  EXPECT_EQ(OpenedWatches(watch_fd), std::vector<int>{2});
+  close(watch_fd);
+}
+
+// Listing ahead is bounded by what the walk has seen: after a directory of
+// more than 16,384 names, only the next one is listed ahead, so a dump of
+// huge directories holds about one extra listing per level.
+TEST(FileWalkerTest, ListsOnlyOneDirectoryAheadAfterABigOne) {
+  test::TempDir dir;
+  const std::string root = dir.Join("d");
+  fs::create_directories(root + "/a");
+  for (int i = 0; i < 16385; ++i) {
+    std::ofstream(root + "/a/" + std::to_string(i) + ".txt").put('x');
+  }
+  for (const char* name : {"b/1.txt", "c/1.txt", "d/1.txt", "e/1.txt"}) {
+    test::WriteFile(root + "/" + name, "x");
+  }
+  const int watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  ASSERT_GE(watch_fd, 0);
+  for (const char* name : {"b", "c", "d", "e"}) {
+    ASSERT_GE(inotify_add_watch(watch_fd, (root + "/" + name).c_str(), IN_OPEN), 0);
+  }
+  FileWalker walker({root});
+  Article article;
+  Result<bool> next = walker.Next(&article);
+  ASSERT_OK(next.status());
+  ASSERT_TRUE(*next);
+  ASSERT_EQ(article.source.substr(0, root.size() + 3), root + "/a/");
+  // Inside the big directory: time enough for the helper to list anything
+  // it was asked for. Nothing after it was (b is asked for when a is done).
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(OpenedWatches(watch_fd), std::vector<int>{});
+  size_t files = 1;
+  while (true) {
+    next = walker.Next(&article);
+    ASSERT_OK(next.status());
+    if (!*next) break;
+    ++files;
+  }
+  EXPECT_EQ(files, 16385u + 4);
+  // Each of b..e was opened once (by the helper or inline).
+  EXPECT_EQ(OpenedWatches(watch_fd), (std::vector<int>{1, 2, 3, 4}));
+  close(watch_fd);
 }
 
 TEST(FileWalkerTest, SortsInputsAndKeepsTheirSpellingInSource) {
