@@ -2,13 +2,15 @@
 // helper thread, in the order they were requested. Take() hands over a
 // result (waiting for it if need be), or says the request was never made,
 // so the owner computes it itself. The owner bounds the lookahead by how
-// much it keeps pending(). Untaken results are dropped with the prefetcher.
-// Thread-safe; meant for one owner thread (Add and the destructor).
+// much it keeps pending(). Untaken results are dropped with the prefetcher;
+// an exception thrown computing one is rethrown by its Take(). Thread-safe;
+// meant for one owner thread (Add and the destructor).
 #ifndef INGEST_PIPELINE_PREFETCHER_H_
 #define INGEST_PIPELINE_PREFETCHER_H_
 
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -74,7 +76,10 @@ class Prefetcher {
       lock.unlock();
       return compute_(slot->request);
     }
-    done_.wait(lock, [&] { return slot->value.has_value(); });
+    done_.wait(lock, [&] { return slot->value.has_value() || slot->error; });
+    // What the computation threw is thrown here, on the owner's thread,
+    // where its errors are handled.
+    if (slot->error) std::rethrow_exception(slot->error);
     return std::move(slot->value);
   }
 
@@ -84,6 +89,7 @@ class Prefetcher {
     Request request;
     bool started = false;
     std::optional<Value> value;
+    std::exception_ptr error;  // what computing it threw, if it did
   };
 
   void Run() {
@@ -104,9 +110,16 @@ class Prefetcher {
       if (stopping_) return;
       next->started = true;
       lock.unlock();
-      Value value = compute_(next->request);
+      std::optional<Value> value;
+      std::exception_ptr error;
+      try {
+        value.emplace(compute_(next->request));
+      } catch (...) {
+        error = std::current_exception();
+      }
       lock.lock();
       next->value = std::move(value);
+      next->error = error;
       done_.notify_all();
     }
   }

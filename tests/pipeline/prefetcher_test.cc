@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iterator>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -101,6 +102,23 @@ TEST(PrefetcherTest, DestroyingItWithUntakenWorkNeitherHangsNorLeaks) {
   }
   // Stopped after the request in progress, not after all 200 (a second).
   EXPECT_LT(computed, 200);
+}
+
+TEST(PrefetcherTest, AnExceptionOnTheHelperIsThrownByTake) {
+  std::atomic<int> done{0};
+  Prefetcher<int, int> prefetcher(
+      [&](const int& request) {
+        ++done;
+        if (request == 1) throw std::runtime_error("listing failed");
+        return request;
+      },
+      "test-prefetch");
+  prefetcher.Add("one", 1);
+  prefetcher.Add("two", 2);
+  while (done < 2) std::this_thread::yield();  // both ran on the helper
+  EXPECT_EQ(prefetcher.Take("two"), 2);
+  EXPECT_THROW(prefetcher.Take("one"), std::runtime_error);
+  EXPECT_EQ(prefetcher.pending(), 0u);
 }
 
 size_t ThreadsOfThisProcess() {
