@@ -2,9 +2,10 @@
 // helper thread, in the order they were requested. Take() hands over a
 // result (waiting for it if need be), or says the request was never made,
 // so the owner computes it itself. The owner bounds the lookahead by how
-// much it keeps pending(). Untaken results are dropped with the prefetcher;
-// an exception thrown computing one is rethrown by its Take(). Thread-safe;
-// meant for one owner thread (Add and the destructor).
+// many requests it leaves untaken (pending() counts them). Untaken results
+// are dropped with the prefetcher; an exception thrown computing one is
+// rethrown by its Take(). Thread-safe; meant for one owner thread (Add and
+// the destructor).
 #ifndef INGEST_PIPELINE_PREFETCHER_H_
 #define INGEST_PIPELINE_PREFETCHER_H_
 
@@ -70,7 +71,7 @@ class Prefetcher {
     if (at == slots_.end()) return std::nullopt;
     std::shared_ptr<Slot> slot = std::move(*at);
     slots_.erase(at);
-    if (!slot->value && !slot->started) {
+    if (!slot->started) {
       // Not begun yet: computing it here is no slower than waiting.
       slot->started = true;
       lock.unlock();

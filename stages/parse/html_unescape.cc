@@ -175,11 +175,42 @@ void AppendNumericReference(uint32_t value, Output& out) {
   }
 }
 
+// The numeric references news sites write for quotes, backticks and '='
+// (&#x27; &#x60; &#x3D; &#39; &#34;): two hex digits after "#x", or two
+// decimal digits after '#', then ';', naming printable ASCII. Their digits
+// end at the ';', so they are whole matches of Python's pattern, and such
+// a code point decodes to itself: one byte, without the general path's
+// range checks. Returns where scanning resumes, or nullptr for any other
+// reference (left to the general path, DecodeNumericReference).
+inline const char* DecodePrintableAsciiReference(const char* hash_sign, const char* end,
+                                                 Output& out) {
+  if (end - hash_sign < 5) return nullptr;
+  const auto* p = reinterpret_cast<const unsigned char*>(hash_sign);
+  uint32_t value;
+  const char* resume;
+  if ((p[1] | 0x20) == 'x' && p[4] == ';') {
+    const uint32_t high = HexDigitValue(p[2]);
+    const uint32_t low = HexDigitValue(p[3]);
+    if ((high | low) >= 16) return nullptr;
+    value = high * 16 + low;
+    resume = hash_sign + 5;
+  } else if (IsAsciiDigit(p[1]) && IsAsciiDigit(p[2]) && p[3] == ';') {
+    value = (p[1] - '0') * 10u + (p[2] - '0');
+    resume = hash_sign + 4;
+  } else {
+    return nullptr;
+  }
+  if (value < 0x20 || value >= 0x7F) return nullptr;
+  out.Put(static_cast<char>(value));
+  return resume;
+}
+
 // Decodes the reference whose '#' is at `hash_sign`; returns where scanning
 // resumes. Python's alternatives: #[0-9]+;? and #[xX][0-9a-fA-F]+;?. Digits
 // run as long as they go, however many there are.
 const char* DecodeNumericReference(const char* hash_sign, const char* end,
                                    Output& out) {
+  if (const char* resume = DecodePrintableAsciiReference(hash_sign, end, out)) return resume;
   const char* p = hash_sign + 1;
   uint32_t value = 0;
   if (end - p >= 2 && (static_cast<unsigned char>(*p) | 0x20) == 'x' &&
@@ -206,36 +237,6 @@ const char* DecodeNumericReference(const char* hash_sign, const char* end,
   if (p < end && *p == ';') ++p;
   AppendNumericReference(value, out);
   return p;
-}
-
-// The numeric references news sites write for quotes, backticks and '='
-// (&#x27; &#x60; &#x3D; &#39; &#34;): two hex digits after "#x", or two
-// decimal digits after '#', then ';', naming printable ASCII. Their digits
-// end at the ';', so they are whole matches of Python's pattern, and such
-// a code point decodes to itself: one byte, without the general path's
-// range checks. Returns where scanning resumes, or nullptr for any other
-// reference (left to DecodeNumericReference).
-inline const char* DecodePrintableAsciiReference(const char* hash_sign, const char* end,
-                                                 Output& out) {
-  if (end - hash_sign < 5) return nullptr;
-  const auto* p = reinterpret_cast<const unsigned char*>(hash_sign);
-  uint32_t value;
-  const char* resume;
-  if ((p[1] | 0x20) == 'x' && p[4] == ';') {
-    const uint32_t high = HexDigitValue(p[2]);
-    const uint32_t low = HexDigitValue(p[3]);
-    if ((high | low) >= 16) return nullptr;
-    value = high * 16 + low;
-    resume = hash_sign + 5;
-  } else if (IsAsciiDigit(p[1]) && IsAsciiDigit(p[2]) && p[3] == ';') {
-    value = (p[1] - '0') * 10u + (p[2] - '0');
-    resume = hash_sign + 4;
-  } else {
-    return nullptr;
-  }
-  if (value < 0x20 || value >= 0x7F) return nullptr;
-  out.Put(static_cast<char>(value));
-  return resume;
 }
 
 // Decodes the named reference starting at `name` (just after '&'); returns
@@ -314,9 +315,6 @@ const char* DecodeNamedReference(const char* name, const char* end,
 inline const char* DecodeReference(const char* after_ampersand, const char* end,
                                    Output& out) {
   if (after_ampersand < end && *after_ampersand == '#') {
-    if (const char* resume = DecodePrintableAsciiReference(after_ampersand, end, out)) {
-      return resume;
-    }
     return DecodeNumericReference(after_ampersand, end, out);
   }
   return DecodeNamedReference(after_ampersand, end, out);

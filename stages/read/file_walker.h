@@ -144,7 +144,7 @@ class FileWalker : public ArticleSource {
   std::vector<Level> stack_;
   std::unique_ptr<OpenArchive> archive_;
   // Directories listed on a helper thread while the walk goes through the
-  // one before (reading a directory is a quarter of an unchanged re-run).
+  // one before (reading directories was a quarter of a --trust-names re-run).
   static constexpr size_t kListingsAhead = 4;
   static constexpr size_t kBigListing = 16384;  // ~0.5 MiB of names and entries
   Prefetcher<ListRequest, Listing> prefetcher_;
