@@ -15,7 +15,6 @@
 
 #include <cstddef>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include "pipeline/article.h"
@@ -37,6 +36,7 @@ class ArticleSource {
 };
 
 class TokenPool;
+class CommitThread;
 
 struct RunnerOptions {
   int workers = 1;
@@ -87,9 +87,8 @@ class Runner {
   spdlog::logger* const log_;
   TokenPool* tokens_ = nullptr;  // valid during Run()
   // At most one commit in flight, so chunks are committed in order while
-  // the serial end goes on with the next one.
-  std::thread commit_thread_;
-  Status commit_status_;  // written by commit_thread_, read after joining it
+  // the serial end goes on with the next one. Valid during Run().
+  CommitThread* commit_thread_ = nullptr;
   std::mutex free_mu_;
   std::vector<Work> free_;  // GUARDED_BY(free_mu_); at most batches_in_flight
 };

@@ -4,10 +4,13 @@
 
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "tests/testing/testing.h"
@@ -135,6 +138,8 @@ class MemoryState : public DurableState {
     return std::make_unique<Transaction>();
   }
   Status Commit(StateTransaction& transaction) override {
+    commit_threads.insert(syscall(SYS_gettid));
+    if (++attempts == fail_at_attempt) return Status::IOError("state: no space left");
     for (auto& [key, value] : static_cast<Transaction&>(transaction).puts) {
       committed[key] = value;
     }
@@ -143,6 +148,9 @@ class MemoryState : public DurableState {
   }
   std::map<std::string, std::string> committed;
   int commits = 0;
+  int attempts = 0;
+  int fail_at_attempt = -1;  // this attempt (1 = the first) fails
+  std::set<long> commit_threads;  // kernel thread ids: never reused within a test
 };
 
 struct RunOutcome {
@@ -150,15 +158,19 @@ struct RunOutcome {
   std::vector<uint64_t> seen;
   std::vector<bool> passed;
   int commits = 0;
+  int commit_attempts = 0;
+  std::set<long> commit_threads;
   std::string last_committed;
 };
 
 RunOutcome RunWith(int workers, uint64_t count, size_t batch_size,
-                   int64_t serial_fail_at = -1, int source_fail_at = -1) {
+                   int64_t serial_fail_at = -1, int source_fail_at = -1,
+                   int commit_fail_at = -1) {
   JitterStage jitter;
   RecordingStage record;
   record.fail_at = serial_fail_at;
   MemoryState state;
+  state.fail_at_attempt = commit_fail_at;
   RunState run_state;
   auto log = NullLogger();
   RunnerOptions options;
@@ -171,6 +183,8 @@ RunOutcome RunWith(int workers, uint64_t count, size_t batch_size,
   outcome.seen = record.seen;
   outcome.passed = record.passed;
   outcome.commits = state.commits;
+  outcome.commit_attempts = state.attempts;
+  outcome.commit_threads = state.commit_threads;
   outcome.last_committed = state.committed["seen"];
   return outcome;
 }
@@ -277,6 +291,27 @@ TEST(RunnerTest, CommitsWhenAStageAsksAndOnceAtTheEnd) {
   ASSERT_OK(outcome.status);
   EXPECT_EQ(outcome.commits, 4);  // after batches 3, 6, 9 and at the end
   EXPECT_EQ(outcome.last_committed, "100");
+}
+
+// One thread makes every commit durable, not a new one per commit (the
+// state's memtables are allocated by the thread that writes them), and it
+// is not the caller's.
+TEST(RunnerTest, EveryCommitOfARunIsMadeOnOneThreadBesideTheCaller) {
+  RunOutcome outcome = RunWith(2, 100, 10);
+  ASSERT_OK(outcome.status);
+  EXPECT_EQ(outcome.commits, 4);
+  ASSERT_EQ(outcome.commit_threads.size(), 1u);
+  EXPECT_NE(*outcome.commit_threads.begin(), syscall(SYS_gettid));
+}
+
+TEST(RunnerTest, AFailedCommitFailsTheRunAndNoLaterCommitStarts) {
+  // Commit points after batches 3, 6, 9 and at the end; the second fails.
+  RunOutcome outcome = RunWith(2, 100, 10, -1, -1, /*commit_fail_at=*/2);
+  EXPECT_EQ(outcome.status.code(), StatusCode::kIOError);
+  EXPECT_EQ(outcome.status.message(), "state: no space left");
+  EXPECT_EQ(outcome.commit_attempts, 2);
+  EXPECT_EQ(outcome.commits, 1);
+  EXPECT_EQ(outcome.last_committed, "30");
 }
 
 TEST(RunnerTest, EmptyInputFinishesWithOneEmptyCommit) {
