@@ -68,15 +68,17 @@ class CommitThread {
     if (thread_.joinable()) thread_.join();
   }
 
-  // Starts committing `parts` (the thread starts with the first commit).
+  // Starts committing `parts`. The thread starts with the first commit,
+  // before it is marked busy: if starting the thread throws, Wait() still
+  // returns rather than wait for a commit nothing runs.
   // REQUIRES: no commit in flight (Wait() returned since the last Post).
   void Post(Parts parts) {
+    if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
     {
       std::lock_guard<std::mutex> lock(mu_);
       parts_ = std::move(parts);
       busy_ = true;
     }
-    if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
     posted_.notify_one();
   }
 
