@@ -5,7 +5,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <exception>
-#include <functional>
 #include <utility>
 #include <map>
 #include <mutex>
@@ -44,78 +43,6 @@ class TokenPool {
   std::condition_variable cv_;
   size_t available_;     // GUARDED_BY(mu_)
   bool closed_ = false;  // GUARDED_BY(mu_)
-};
-
-// The thread every commit point of a run hands its commit to, one at a
-// time. One thread for the whole run rather than one per commit: RocksDB's
-// memtables are allocated by the thread that writes into them, and with a
-// new thread per commit they landed in whichever malloc arena that thread
-// got, so a run could hold a flushed memtable's pages in one arena while
-// filling the next in another (peak RSS 130-143 MiB instead of ~115 at
-// 400,000 files, in about one run of seven).
-class CommitThread {
- public:
-  using Parts = std::vector<std::unique_ptr<PendingCommit>>;
-  // `commit` runs on the thread, once per Post(), in order.
-  explicit CommitThread(std::function<Status(Parts&)> commit) : commit_(std::move(commit)) {}
-  // Finishes the commit in flight, if any, then stops the thread.
-  ~CommitThread() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
-    }
-    posted_.notify_one();
-    if (thread_.joinable()) thread_.join();
-  }
-
-  // Starts committing `parts`. The thread starts with the first commit,
-  // before it is marked busy: if starting the thread throws, Wait() still
-  // returns rather than wait for a commit nothing runs.
-  // REQUIRES: no commit in flight (Wait() returned since the last Post).
-  void Post(Parts parts) {
-    if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      parts_ = std::move(parts);
-      busy_ = true;
-    }
-    posted_.notify_one();
-  }
-
-  // Waits for the commit in flight; its status (OK when there is none).
-  Status Wait() {
-    std::unique_lock<std::mutex> lock(mu_);
-    done_.wait(lock, [this] { return !busy_; });
-    return std::exchange(status_, Status::OK());
-  }
-
- private:
-  void Loop() {
-    pthread_setname_np(pthread_self(), "ingest-commit");
-    std::unique_lock<std::mutex> lock(mu_);
-    while (true) {
-      posted_.wait(lock, [this] { return busy_ || stopping_; });
-      if (!busy_) return;
-      Parts parts = std::move(parts_);
-      lock.unlock();
-      Status status = commit_(parts);
-      parts.clear();  // released on this thread, before Wait() returns
-      lock.lock();
-      status_ = std::move(status);
-      busy_ = false;
-      done_.notify_all();
-    }
-  }
-
-  const std::function<Status(Parts&)> commit_;
-  std::mutex mu_;
-  std::condition_variable posted_;
-  std::condition_variable done_;
-  Parts parts_;          // GUARDED_BY(mu_)
-  bool busy_ = false;    // GUARDED_BY(mu_): posted and not finished
-  bool stopping_ = false;  // GUARDED_BY(mu_)
-  Status status_;        // GUARDED_BY(mu_)
-  std::thread thread_;
 };
 
 namespace {
@@ -241,7 +168,7 @@ void Runner::RunWorker(BoundedQueue<Work>& in, BoundedQueue<Work>& out) {
 Status Runner::CommitPoint(std::vector<std::unique_ptr<WorkerState>>& states,
                            bool last) {
   INGEST_RETURN_IF_ERROR(WaitForCommit());
-  std::vector<std::unique_ptr<PendingCommit>> parts;
+  CommitParts parts;
   for (size_t s = 0; s < serial_stages_.size(); ++s) {
     INGEST_ASSIGN_OR_RETURN(std::unique_ptr<PendingCommit> part,
                             serial_stages_[s]->DetachCommit(states[s].get()));
@@ -255,7 +182,7 @@ Status Runner::CommitPoint(std::vector<std::unique_ptr<WorkerState>>& states,
 
 Status Runner::WaitForCommit() { return commit_thread_->Wait(); }
 
-Status Runner::Commit(std::vector<std::unique_ptr<PendingCommit>>& parts) {
+Status Runner::Commit(CommitParts& parts) {
   using Clock = std::chrono::steady_clock;
   const Clock::time_point start = Clock::now();
   std::unique_ptr<StateTransaction> transaction = state_->NewTransaction();
@@ -345,12 +272,20 @@ Status Runner::Run(ArticleSource& source) {
   BoundedQueue<Work> to_serial(options_.batches_in_flight);
   TokenPool tokens(options_.batches_in_flight);
   tokens_ = &tokens;
-  CommitThread commit_thread([this](CommitThread::Parts& parts) {
-    Status status = Guarded("commit", [&] { return Commit(parts); });
-    // Stops the rest of the pipeline now rather than at the next commit.
-    if (!status.ok()) Fail(status);
-    return status;
-  });
+  // One thread for every commit of the run rather than one per commit:
+  // RocksDB's memtables are allocated by the thread that writes into them,
+  // and with a new thread per commit they landed in whichever malloc arena
+  // that thread got, so a run could hold a flushed memtable's pages in one
+  // arena while filling the next in another (peak RSS 130-143 MiB instead
+  // of ~115 at 400,000 files, in about one run of seven).
+  CommitThread commit_thread(
+      [this](CommitParts& parts) {
+        Status status = Guarded("commit", [&] { return Commit(parts); });
+        // Stops the rest of the pipeline now rather than at the next commit.
+        if (!status.ok()) Fail(status);
+        return status;
+      },
+      "ingest-commit");
   commit_thread_ = &commit_thread;
 
   std::vector<std::thread> workers;

@@ -14,12 +14,14 @@
 #include <spdlog/logger.h>
 
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <vector>
 
 #include "pipeline/article.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/commit.h"
+#include "pipeline/handoff_thread.h"
 #include "pipeline/run_state.h"
 #include "pipeline/stage.h"
 #include "pipeline/status.h"
@@ -36,7 +38,8 @@ class ArticleSource {
 };
 
 class TokenPool;
-class CommitThread;
+using CommitParts = std::vector<std::unique_ptr<PendingCommit>>;
+using CommitThread = HandoffThread<CommitParts>;
 
 struct RunnerOptions {
   int workers = 1;
@@ -75,7 +78,7 @@ class Runner {
   // thread, after waiting for the one before; `last` also waits for it.
   Status CommitPoint(std::vector<std::unique_ptr<WorkerState>>& states, bool last);
   // Makes a detached commit durable and publishes it (commit thread).
-  Status Commit(std::vector<std::unique_ptr<PendingCommit>>& parts);
+  Status Commit(CommitParts& parts);
   // Waits for the commit in flight, if any; its status.
   Status WaitForCommit();
 

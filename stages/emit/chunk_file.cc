@@ -3,19 +3,18 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/magic.h>
-#include <pthread.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <thread>
 #include <utility>
+
+#include "pipeline/handoff_thread.h"
 
 namespace ingest {
 
@@ -97,14 +96,6 @@ class ChunkFile::DirectWriter {
   static constexpr size_t kAlignment = 4096;  // any logical block size up to a page
 
   DirectWriter(int fd, const std::string& path) : fd_(fd), path_(path) {}
-  ~DirectWriter() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
-    }
-    posted_.notify_one();
-    if (helper_.joinable()) helper_.join();  // after its last write, before the descriptor closes
-  }
 
   Status Append(std::string_view data) {
     while (!data.empty()) {
@@ -196,18 +187,7 @@ class ChunkFile::DirectWriter {
   // file rather than one per block.
   Status Submit() {
     INGEST_RETURN_IF_ERROR(Wait());
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      posted_block_ = block_;
-      posted_offset_ = offset_;
-    }
-    if (!helper_.joinable()) {
-      helper_ = std::thread([this] {
-        pthread_setname_np(pthread_self(), "ingest-write");
-        WriteLoop();
-      });
-    }
-    posted_.notify_one();
+    writer_.Post(BlockWrite{block_, offset_});
     offset_ += kBlockBytes;
     filled_ = 0;
     current_ ^= 1;
@@ -216,29 +196,7 @@ class ChunkFile::DirectWriter {
   }
 
   // The outcome of the block handed over last, once it is written.
-  Status Wait() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    written_.wait(lock, [this] { return posted_block_ == nullptr; });
-    return std::exchange(write_status_, Status::OK());
-  }
-
-  // The helper thread: writes each posted block; a block posted before the
-  // writer stops is still written.
-  void WriteLoop() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    while (true) {
-      posted_.wait(lock, [this] { return posted_block_ != nullptr || stopping_; });
-      if (posted_block_ == nullptr) return;
-      const char* block = posted_block_;
-      const uint64_t offset = posted_offset_;
-      lock.unlock();
-      Status status = PwriteAll(fd_, block, kBlockBytes, offset, path_);
-      lock.lock();
-      write_status_ = std::move(status);
-      posted_block_ = nullptr;
-      written_.notify_one();
-    }
-  }
+  Status Wait() { return writer_.Wait(); }
 
   const int fd_;
   const std::string path_;
@@ -248,14 +206,17 @@ class ChunkFile::DirectWriter {
   size_t filled_ = 0;
   uint64_t offset_ = 0;  // where the current block goes in the file
 
-  std::mutex mutex_;  // guards the hand-over below
-  std::condition_variable posted_;
-  std::condition_variable written_;
-  const char* posted_block_ = nullptr;  // handed over and not yet written
-  uint64_t posted_offset_ = 0;
-  Status write_status_;
-  bool stopping_ = false;
-  std::thread helper_;
+  struct BlockWrite {
+    const char* block;
+    uint64_t offset;
+  };
+  // Declared last, so destroyed first: a block handed over is written
+  // before the blocks are given back and the descriptor is closed.
+  HandoffThread<BlockWrite> writer_{
+      [this](BlockWrite& write) {
+        return PwriteAll(fd_, write.block, kBlockBytes, write.offset, path_);
+      },
+      "ingest-write"};
 };
 
 std::string TempPathFor(const std::string& final_path) {

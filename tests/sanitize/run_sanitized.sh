@@ -15,11 +15,11 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELW
 # The units with the most pointer and buffer work, the walker and its
 # listing-ahead thread, and the real binary over the mixed corpus (every
 # reason code, every edge case) end to end.
-targets=(crawl-ingest runner_test prefetcher_test file_walker_test front_matter_test
+targets=(crawl-ingest runner_test handoff_thread_test prefetcher_test file_walker_test front_matter_test
          html_unescape_test parse_stage_test dedup_stage_test ndjson_writer_test corpus_e2e_test)
 cmake --build "$build" -j"$(nproc)" $(printf -- '--target %s ' "${targets[@]}") >/dev/null
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd "$build"
 ctest --output-on-failure -j"$(nproc)" \
-  -R '^(RunnerTest|PrefetcherTest|FileWalkerTest|ReadFrontMatter[A-Za-z]*|FindBodyTest|FoldWhitespaceTest|DecodeYamlQuotedTest|HtmlUnescapeTest|ParseStageTest|DedupStageTest|DedupEntryTest|StateDbTest|NdjsonWriterTest|CorpusTest|SeedsTest)\.'
+  -R '^(RunnerTest|HandoffThreadTest|PrefetcherTest|FileWalkerTest|ReadFrontMatter[A-Za-z]*|FindBodyTest|FoldWhitespaceTest|DecodeYamlQuotedTest|HtmlUnescapeTest|ParseStageTest|DedupStageTest|DedupEntryTest|StateDbTest|NdjsonWriterTest|CorpusTest|SeedsTest)\.'
