@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "pipeline/bounded_queue.h"
+#include "pipeline/handoff_thread.h"
 #include "pipeline/test_hooks.h"
 
 namespace ingest {

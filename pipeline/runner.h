@@ -21,7 +21,6 @@
 #include "pipeline/article.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/commit.h"
-#include "pipeline/handoff_thread.h"
 #include "pipeline/run_state.h"
 #include "pipeline/stage.h"
 #include "pipeline/status.h"
@@ -38,6 +37,8 @@ class ArticleSource {
 };
 
 class TokenPool;
+template <typename Job>
+class HandoffThread;
 using CommitParts = std::vector<std::unique_ptr<PendingCommit>>;
 using CommitThread = HandoffThread<CommitParts>;
 
