@@ -11,6 +11,9 @@ noise from a shared machine falls on every line alike, `--reps` repetitions of:
   (a2) the same with MALLOC_MMAP_THRESHOLD_=1048576 for cat (no per-file mmap/munmap of its
        buffer; shows how much of (a) is cat's allocator on this VM, no target)
   (b)  find DIR -type f -print0 | xargs -0 -P2 sha256sum >/dev/null
+  (r)  bench/read_floor.cc: list DIR, then open/read/close every file on as many threads as
+       (c) uses, nothing else (the in-process floor under (c); no target)
+  (r2) the same, also hashing every file with the project's Sha256Batch (no target)
   (c)  crawl-ingest run, fresh state and fresh --out
   (d)  crawl-ingest run again over the same input with the state of that rep's (c) run
        (unchanged re-run: the file index skips every file)
@@ -63,6 +66,8 @@ CASES = [  # key, label, what it measures
     ("a", "(a)", "find | xargs -0 -P2 cat"),
     ("a2", "(a2)", "(a), cat's buffer not mmap-ed"),
     ("b", "(b)", "find | xargs -0 -P2 sha256sum"),
+    ("r", "(r)", "read floor: list, open/read/close"),
+    ("r2", "(r2)", "read floor + SHA-256 of each file"),
     ("c", "(c)", "crawl-ingest run, fresh state"),
     ("d", "(d)", "re-run, same state (file index)"),
     ("d2", "(d2)", "re-run --rescan (all duplicates)"),
@@ -360,6 +365,18 @@ class Bench:
                ">/dev/null")
         return timed(["bash", "-c", cmd], stderr=self.path("pipeline.err"))
 
+    def read_floor(self, corpus: str, n: int, hash_files: bool) -> Sample:
+        threads = self.args.threads or len(os.sched_getaffinity(0))
+        out = self.path("floor.out")
+        s = timed([self.args.read_floor, "--threads", str(threads),
+                   *(["--hash"] if hash_files else []), corpus],
+                  stdout=out, stderr=self.path("floor.err"))
+        with open(out) as f:
+            files = int(f.read().split()[0])
+        if files != n:
+            die(f"{self.args.read_floor} read {files} files, expected {n}")
+        return s
+
     def ingest(self, corpus: str, state: str, out: str, extra: list[str],
                prefix: list[str] | None = None, binary: str | None = None
                ) -> tuple[Sample, dict]:
@@ -467,6 +484,9 @@ class Bench:
             samples["a2"].append(self.pipeline(corpus, "cat", CAT_HEAP_ENV))
             self.warm(corpus)
             samples["b"].append(self.pipeline(corpus, "sha256sum"))
+            for key in ("r", "r2"):
+                self.warm(corpus)
+                samples[key].append(self.read_floor(corpus, n, hash_files=key == "r2"))
             fresh_keys = ["c", "c0"] if self.against else ["c"]
             if rep % 2:
                 fresh_keys.reverse()  # (c0) first on odd repetitions: neither build always second
@@ -619,6 +639,8 @@ def ratios_and_targets(samples, rss_scaling) -> tuple[str, str, list[tuple[str, 
         ("c", "a", "c/a", "(c) time as a fraction of plain cat"),
         ("c", "a2", "c/a2", "(c) time as a fraction of cat without its per-file mmap/munmap (no target)"),
         ("c", "b", "c/b", "(c) time as a fraction of sha256sum"),
+        ("c", "r", "c/r", "(c) time over the in-process read floor (no target)"),
+        ("c", "r2", "c/r2", "(c) time over the read floor with SHA-256 (no target)"),
         ("e", "c", "e/c", "how many times faster (c) is than the Python baseline"),
         ("d", "c", "d/c", "unchanged re-run as a fraction of a fresh run"),
         ("d2", "c", "d2/c", "--rescan re-run as a fraction of a fresh run"),
@@ -733,6 +755,9 @@ def main(argv=None) -> int:
     ap.add_argument("--against", metavar="BINARY",
                     help="also run (c) with this crawl-ingest binary, paired with every (c), "
                          "and print c/c0 (an A/B of two builds)")
+    ap.add_argument("--read-floor", default=os.path.join(REPO, "build", "bench", "ingest_read_floor"),
+                    help="the ingest_read_floor tool of (r) and (r2) (default: "
+                         "build/bench/ingest_read_floor)")
     ap.add_argument("--launcher", default=os.path.join(REPO, "build", "bench", "ingest_bench_exec"),
                     help="runs and measures each line (default: build/bench/ingest_bench_exec)")
     a = ap.parse_args(argv)
@@ -743,6 +768,9 @@ def main(argv=None) -> int:
                  "cmake --build build -j2 --target crawl-ingest")
     if a.against and not os.access(a.against, os.X_OK):
         ap.error(f"--against {a.against} is not an executable")
+    if not os.access(a.read_floor, os.X_OK):
+        ap.error(f"{a.read_floor} is not an executable; build it with "
+                 "cmake --build build --target ingest_read_floor")
     if not os.access(a.launcher, os.X_OK):
         ap.error(f"{a.launcher} is not an executable; build it with "
                  "cmake --build build --target ingest_bench_exec")
@@ -857,6 +885,9 @@ def main(argv=None) -> int:
         "(a): `find DIR -type f -print0 | xargs -0 -P2 cat >/dev/null`, (a2): the same with "
         f"`{CAT_HEAP_ENV.strip()}` in cat's environment (its per-file 128 KiB buffer from the "
         "heap instead of mmap/munmap), (b): the same with `sha256sum`. "
+        "(r): `ingest_read_floor --threads T DIR` (bench/read_floor.cc: lists DIR, then one "
+        "open/read/close per file on T threads, T as many as (c) runs), (r2): the same with "
+        "`--hash` (SHA-256 of every file with the project's Sha256Batch). "
         "(c): `crawl-ingest run --state S --out O DIR`, S and O fresh"
         + (", (c0) the same with the --against binary" if bench.against else "")
         + ". (d), (d2) `--rescan`, "
