@@ -10,7 +10,6 @@
 #include <mutex>
 #include <thread>
 
-#include "pipeline/bounded_queue.h"
 #include "pipeline/handoff_thread.h"
 #include "pipeline/test_hooks.h"
 
@@ -105,65 +104,176 @@ void Runner::Fail(Status status) {
   tokens_->Close();
 }
 
-void Runner::RunWorker(BoundedQueue<Work>& in, BoundedQueue<Work>& out) {
+struct Runner::Shared {
+  explicit Shared(ArticleSource& input) : source(input) {}
+
+  std::mutex source_mu;
+  ArticleSource& source;      // GUARDED_BY(source_mu)
+  uint64_t seq = 0;           // GUARDED_BY(source_mu)
+  uint64_t batch_index = 0;   // GUARDED_BY(source_mu)
+  bool more = true;           // GUARDED_BY(source_mu)
+  bool stopped = false;       // GUARDED_BY(source_mu)
+
+  std::mutex reorder_mu;
+  std::map<uint64_t, Work> reorder;  // GUARDED_BY(reorder_mu); at most batches_in_flight
+  uint64_t next_index = 0;           // GUARDED_BY(reorder_mu)
+  // Whether a worker is running the serial end. Only that worker touches
+  // serial_states and serial_counts; taking the role under reorder_mu hands
+  // them over between workers.
+  bool serial_busy = false;          // GUARDED_BY(reorder_mu)
+  std::vector<std::unique_ptr<WorkerState>> serial_states;
+  std::vector<DispositionCounts> serial_counts;
+};
+
+bool Runner::NextBatch(Shared& shared, Work& work) {
+  std::lock_guard<std::mutex> lock(shared.source_mu);
+  if (!shared.more || run_state_->failed()) return false;
+  if (run_state_->stop_requested()) {
+    shared.stopped = true;
+    shared.more = false;
+    return false;
+  }
+  std::vector<Article>& articles = work.batch.articles;
+  size_t filled = 0;
+  while (filled < options_.batch_size) {
+    if (filled == articles.size()) articles.emplace_back();
+    Article& article = articles[filled];
+    article.Reset();
+    Status status = Guarded("source", [&]() -> Status {
+      Result<bool> next = shared.source.Next(&article);
+      if (!next.ok()) return next.status();
+      shared.more = *next;
+      return Status::OK();
+    });
+    if (!status.ok()) {
+      Fail(std::move(status));
+      shared.more = false;
+      return false;
+    }
+    if (!shared.more) break;
+    article.seq = shared.seq++;
+    ++filled;
+  }
+  articles.resize(filled);
+  if (articles.empty()) return false;
+  work.batch.index = shared.batch_index++;
+  work.dispositions.assign(articles.size(), Disposition::kContinue);
+  return true;
+}
+
+Status Runner::RunParallel(Work& work, std::vector<std::unique_ptr<WorkerState>>& states,
+                           std::vector<DispositionCounts>& counts) {
+  // Article by article through the parallel stages, so each article's
+  // bytes stay hot in this core's cache; a stage that takes whole batches
+  // gets the batch between such passes.
+  std::vector<Disposition>& dispositions = work.dispositions;
+  size_t first = 0;
+  while (first < parallel_stages_.size()) {
+    const Stage* stage = parallel_stages_[first];
+    if (stage->WholeBatches()) {
+      const std::vector<Disposition> before = dispositions;
+      INGEST_RETURN_IF_ERROR(stage->ProcessBatch(work.batch, dispositions,
+                                                 states[first].get()));
+      for (size_t i = 0; i < dispositions.size(); ++i) {
+        if (before[i] == Disposition::kContinue) {
+          ++counts[first][static_cast<size_t>(dispositions[i])];
+        }
+      }
+      ++first;
+      continue;
+    }
+    size_t last = first;
+    while (last < parallel_stages_.size() && !parallel_stages_[last]->WholeBatches()) ++last;
+    for (size_t i = 0; i < work.batch.articles.size(); ++i) {
+      Article& article = work.batch.articles[i];
+      Disposition& disposition = dispositions[i];
+      for (size_t s = first; s < last; ++s) {
+        if (disposition != Disposition::kContinue) break;
+        Result<Disposition> result = parallel_stages_[s]->Process(article, states[s].get());
+        if (!result.ok()) return result.status();
+        disposition = *result;
+        ++counts[s][static_cast<size_t>(disposition)];
+      }
+    }
+    first = last;
+  }
+  return Status::OK();
+}
+
+void Runner::RunWorker(Shared& shared) {
   pthread_setname_np(pthread_self(), "ingest-worker");
   std::vector<std::unique_ptr<WorkerState>> states;
   for (const Stage* stage : parallel_stages_) {
     states.push_back(stage->NewWorkerState());
   }
-  std::vector<DispositionCounts> counts(parallel_stages_.size(),
-                                        DispositionCounts{});
-  std::vector<Disposition> before;  // a whole-batch stage's input, for counts
-  Work work;
-  while (in.Pop(&work)) {
-    if (run_state_->failed()) continue;  // drain without working
-    Status status = Guarded("worker", [&]() -> Status {
-      // Article by article through the parallel stages, so each article's
-      // bytes stay hot in this core's cache; a stage that takes whole
-      // batches gets the batch between such passes.
-      std::vector<Disposition>& dispositions = work.dispositions;
-      size_t first = 0;
-      while (first < parallel_stages_.size()) {
-        const Stage* stage = parallel_stages_[first];
-        if (stage->WholeBatches()) {
-          before.assign(dispositions.begin(), dispositions.end());
-          INGEST_RETURN_IF_ERROR(stage->ProcessBatch(work.batch, dispositions,
-                                                     states[first].get()));
-          for (size_t i = 0; i < dispositions.size(); ++i) {
-            if (before[i] == Disposition::kContinue) {
-              ++counts[first][static_cast<size_t>(dispositions[i])];
-            }
-          }
-          ++first;
-          continue;
-        }
-        size_t last = first;
-        while (last < parallel_stages_.size() && !parallel_stages_[last]->WholeBatches()) ++last;
-        for (size_t i = 0; i < work.batch.articles.size(); ++i) {
-          Article& article = work.batch.articles[i];
-          Disposition& disposition = dispositions[i];
-          for (size_t s = first; s < last; ++s) {
-            if (disposition != Disposition::kContinue) break;
-            Result<Disposition> result =
-                parallel_stages_[s]->Process(article, states[s].get());
-            if (!result.ok()) return result.status();
-            disposition = *result;
-            ++counts[s][static_cast<size_t>(disposition)];
-          }
-        }
-        first = last;
-      }
-      return Status::OK();
-    });
-    if (!status.ok()) {
-      Fail(std::move(status));
-      continue;
+  std::vector<DispositionCounts> counts(parallel_stages_.size(), DispositionCounts{});
+  while (tokens_->Acquire()) {
+    Work work = Reuse();
+    if (!NextBatch(shared, work)) {
+      Recycle(std::move(work));
+      tokens_->Release();
+      break;
     }
-    if (!out.Push(work)) break;
+    if (!run_state_->failed()) {
+      Status status = Guarded("worker", [&] { return RunParallel(work, states, counts); });
+      if (!status.ok()) Fail(std::move(status));
+    }
+    // Parked even after a failure: the serial end gives its token back.
+    ToSerialEnd(shared, std::move(work));
   }
   for (size_t s = 0; s < parallel_stages_.size(); ++s) {
     run_state_->AddCounts(std::string(parallel_stages_[s]->name()), counts[s]);
   }
+}
+
+void Runner::ToSerialEnd(Shared& shared, Work&& work) {
+  {
+    std::lock_guard<std::mutex> lock(shared.reorder_mu);
+    const uint64_t index = work.batch.index;
+    shared.reorder.emplace(index, std::move(work));
+    // The worker running the serial end will find this batch when its turn
+    // comes: it gives up the role only under this lock, with the next batch
+    // in order not parked.
+    if (shared.serial_busy) return;
+    shared.serial_busy = true;
+  }
+  while (true) {
+    Work ready;
+    {
+      std::lock_guard<std::mutex> lock(shared.reorder_mu);
+      auto it = shared.reorder.find(shared.next_index);
+      if (it == shared.reorder.end()) {
+        shared.serial_busy = false;
+        return;
+      }
+      ready = std::move(it->second);
+      shared.reorder.erase(it);
+      ++shared.next_index;
+    }
+    if (!run_state_->failed()) {
+      Status status = Guarded("serial", [&] { return RunSerial(shared, ready); });
+      if (!status.ok()) Fail(std::move(status));
+    }
+    Recycle(std::move(ready));
+    tokens_->Release();
+  }
+}
+
+Status Runner::RunSerial(Shared& shared, Work& work) {
+  bool commit_due = false;
+  for (size_t s = 0; s < serial_stages_.size(); ++s) {
+    const std::vector<Disposition> before = work.dispositions;
+    INGEST_RETURN_IF_ERROR(serial_stages_[s]->ProcessBatch(
+        work.batch, work.dispositions, shared.serial_states[s].get()));
+    for (size_t i = 0; i < before.size(); ++i) {
+      if (before[i] == Disposition::kContinue) {
+        ++shared.serial_counts[s][static_cast<size_t>(work.dispositions[i])];
+      }
+    }
+    commit_due = commit_due || serial_stages_[s]->CommitDue(shared.serial_states[s].get());
+  }
+  if (commit_due) return CommitPoint(shared.serial_states, /*last=*/false);
+  return Status::OK();
 }
 
 Status Runner::CommitPoint(std::vector<std::unique_ptr<WorkerState>>& states,
@@ -207,70 +317,7 @@ Status Runner::Commit(CommitParts& parts) {
   return Status::OK();
 }
 
-void Runner::RunSerial(BoundedQueue<Work>& in) {
-  pthread_setname_np(pthread_self(), "ingest-serial");
-  TokenPool& tokens = *tokens_;
-  std::vector<std::unique_ptr<WorkerState>> states;
-  for (const Stage* stage : serial_stages_) {
-    states.push_back(stage->NewWorkerState());
-  }
-  std::vector<DispositionCounts> counts(serial_stages_.size(),
-                                        DispositionCounts{});
-  std::map<uint64_t, Work> reorder;  // at most batches_in_flight entries
-  uint64_t next_index = 0;
-  Work work;
-  while (in.Pop(&work)) {
-    if (run_state_->failed()) {
-      tokens.Release();
-      continue;
-    }
-    uint64_t index = work.batch.index;
-    reorder.emplace(index, std::move(work));
-    for (auto it = reorder.find(next_index); it != reorder.end();
-         it = reorder.find(next_index)) {
-      Work& ready = it->second;
-      Status status = Guarded("serial", [&]() -> Status {
-        bool commit_due = false;
-        for (size_t s = 0; s < serial_stages_.size(); ++s) {
-          std::vector<Disposition> before = ready.dispositions;
-          INGEST_RETURN_IF_ERROR(serial_stages_[s]->ProcessBatch(
-              ready.batch, ready.dispositions, states[s].get()));
-          for (size_t i = 0; i < before.size(); ++i) {
-            if (before[i] == Disposition::kContinue) {
-              ++counts[s][static_cast<size_t>(ready.dispositions[i])];
-            }
-          }
-          commit_due = commit_due || serial_stages_[s]->CommitDue(states[s].get());
-        }
-        if (commit_due) return CommitPoint(states, /*last=*/false);
-        return Status::OK();
-      });
-      Recycle(std::move(ready));
-      reorder.erase(it);
-      ++next_index;
-      tokens.Release();
-      if (!status.ok()) {
-        Fail(std::move(status));
-        break;
-      }
-    }
-  }
-  if (!run_state_->failed()) {
-    Status status = Guarded("commit", [&] { return CommitPoint(states, /*last=*/true); });
-    if (!status.ok()) Fail(std::move(status));
-  }
-  // A failed run still waits for the commit in flight: it may succeed, and
-  // what it made durable is then published.
-  Status in_flight = WaitForCommit();
-  if (!in_flight.ok()) Fail(std::move(in_flight));
-  for (size_t s = 0; s < serial_stages_.size(); ++s) {
-    run_state_->AddCounts(std::string(serial_stages_[s]->name()), counts[s]);
-  }
-}
-
 Status Runner::Run(ArticleSource& source) {
-  BoundedQueue<Work> to_workers(options_.batches_in_flight);
-  BoundedQueue<Work> to_serial(options_.batches_in_flight);
   TokenPool tokens(options_.batches_in_flight);
   tokens_ = &tokens;
   // One thread for every commit of the run rather than one per commit:
@@ -289,66 +336,43 @@ Status Runner::Run(ArticleSource& source) {
       "ingest-commit");
   commit_thread_ = &commit_thread;
 
+  Shared shared(source);
+  for (const Stage* stage : serial_stages_) {
+    shared.serial_states.push_back(stage->NewWorkerState());
+  }
+  shared.serial_counts.assign(serial_stages_.size(), DispositionCounts{});
+  // No thread of its own for the source and the serial end: handing every
+  // batch from a source thread to a worker and on to a serial thread cost
+  // two wake-ups per batch, and on 2 cores the woken thread often waited on
+  // the waker's core while the other core idled (6% of a run's CPU time).
   std::vector<std::thread> workers;
   for (int i = 0; i < options_.workers; ++i) {
-    workers.emplace_back([&] { RunWorker(to_workers, to_serial); });
+    workers.emplace_back([&] { RunWorker(shared); });
   }
-  std::thread serial([&] { RunSerial(to_serial); });
-
-  uint64_t seq = 0;
-  uint64_t batch_index = 0;
-  bool stopped = false;
-  bool more = true;
-  while (more && !run_state_->failed()) {
-    if (run_state_->stop_requested()) {
-      stopped = true;
-      break;
-    }
-    if (!tokens.Acquire()) break;
-    Work work = Reuse();
-    work.batch.index = batch_index;
-    std::vector<Article>& articles = work.batch.articles;
-    size_t filled = 0;
-    while (filled < options_.batch_size) {
-      if (filled == articles.size()) articles.emplace_back();
-      Article& article = articles[filled];
-      article.Reset();
-      Status status = Guarded("source", [&]() -> Status {
-        Result<bool> next = source.Next(&article);
-        if (!next.ok()) return next.status();
-        more = *next;
-        return Status::OK();
-      });
-      if (!status.ok()) {
-        Fail(std::move(status));
-        more = false;
-        break;
-      }
-      if (!more) break;
-      article.seq = seq++;
-      ++filled;
-    }
-    articles.resize(filled);
-    if (articles.empty() || run_state_->failed()) {
-      tokens.Release();
-      break;
-    }
-    work.dispositions.assign(work.batch.articles.size(),
-                             Disposition::kContinue);
-    ++batch_index;
-    if (!to_workers.Push(work)) break;
-  }
-  to_workers.Close();
   for (std::thread& worker : workers) worker.join();
-  to_serial.Close();
-  serial.join();
+
+  // Every batch went through the serial end: each worker parks what it
+  // took, and the last one to park runs the serial end over what is left.
+  if (!run_state_->failed()) {
+    Status status = Guarded("commit", [&] {
+      return CommitPoint(shared.serial_states, /*last=*/true);
+    });
+    if (!status.ok()) Fail(std::move(status));
+  }
+  // A failed run still waits for the commit in flight: it may succeed, and
+  // what it made durable is then published.
+  Status in_flight = WaitForCommit();
+  if (!in_flight.ok()) Fail(std::move(in_flight));
+  for (size_t s = 0; s < serial_stages_.size(); ++s) {
+    run_state_->AddCounts(std::string(serial_stages_[s]->name()), shared.serial_counts[s]);
+  }
   tokens.Close();
   tokens_ = nullptr;
   commit_thread_ = nullptr;
 
   if (run_state_->failed()) return run_state_->status();
-  if (stopped) {
-    log_->info("run stopped on request after {} files", seq);
+  if (shared.stopped) {
+    log_->info("run stopped on request after {} files", shared.seq);
     return Status::Cancelled("run: stopped on request");
   }
   return Status::OK();

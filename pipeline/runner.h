@@ -1,13 +1,14 @@
 // Runner: runs a pipeline of stages over an ArticleSource on worker threads.
 //
-// Shape (oneTBB parallel_pipeline): a thin serial source cuts the input into
-// batches; `workers` threads run the leading parallel stages on whole
-// batches, article by article; one thread runs the trailing serial stages on
-// the batches in input order (a reorder buffer restores it), so output is
-// identical for every worker count. At most `batches_in_flight` batches
-// exist at once, which bounds memory whatever the input size. At commit
-// points (a serial stage asks, and at the end) the runner drives the commit
-// protocol of pipeline/commit.h.
+// Shape (oneTBB parallel_pipeline): the source and the serial end have no
+// thread of their own. Each of `workers` threads cuts the next batch from
+// the source (one thread at a time), runs the leading parallel stages on it
+// article by article, and parks it in a reorder buffer; a thread that finds
+// the serial end idle runs the trailing serial stages over every parked
+// batch that is next in input order, so output is identical for every worker
+// count. At most `batches_in_flight` batches exist at once, which bounds
+// memory whatever the input size. At commit points (a serial stage asks,
+// and at the end) the runner drives the commit protocol of pipeline/commit.h.
 #ifndef INGEST_PIPELINE_RUNNER_H_
 #define INGEST_PIPELINE_RUNNER_H_
 
@@ -19,7 +20,6 @@
 #include <vector>
 
 #include "pipeline/article.h"
-#include "pipeline/bounded_queue.h"
 #include "pipeline/commit.h"
 #include "pipeline/run_state.h"
 #include "pipeline/stage.h"
@@ -27,7 +27,8 @@
 
 namespace ingest {
 
-// Produces the run's input in processing order. Called from one thread.
+// Produces the run's input in processing order. Called by one thread at a
+// time, not always the same one.
 class ArticleSource {
  public:
   virtual ~ArticleSource() = default;
@@ -70,8 +71,18 @@ class Runner {
     Batch batch;
     std::vector<Disposition> dispositions;
   };
-  void RunWorker(BoundedQueue<Work>& in, BoundedQueue<Work>& out);
-  void RunSerial(BoundedQueue<Work>& in);
+  struct Shared;  // what the workers of one Run() share (runner.cc)
+  void RunWorker(Shared& shared);
+  // Cuts the next batch from the source into `work`; false at the end of the
+  // input, on a stop request, or after a failure.
+  bool NextBatch(Shared& shared, Work& work);
+  // The parallel stages over one batch, with this worker's states and counts.
+  Status RunParallel(Work& work, std::vector<std::unique_ptr<WorkerState>>& states,
+                     std::vector<DispositionCounts>& counts);
+  // Parks a processed batch; if the serial end is idle, runs it over every
+  // batch that is next in order.
+  void ToSerialEnd(Shared& shared, Work&& work);
+  Status RunSerial(Shared& shared, Work& work);
   void Fail(Status status);
   void Recycle(Work&& work);
   Work Reuse();

@@ -4,7 +4,7 @@
 // into a problem record, in processing order. It never writes state: an
 // audit pipeline has no dedup and no emit.
 //
-// Serial in order; only the runner's serial thread touches *writer and
+// Serial in order; only the runner's serial end (one thread at a time) touches *writer and
 // *tally, which must outlive the stage.
 #ifndef INGEST_STAGES_AUDIT_REPORT_STAGE_H_
 #define INGEST_STAGES_AUDIT_REPORT_STAGE_H_

@@ -7,7 +7,7 @@
 // lookup per file), plus point lookups for archive members, which come in
 // archive order. FileIndexStage ("index") is the serial stage that adds
 // the run's processed files to each commit. Neither is thread-safe; the
-// stage is driven by the runner's serial thread only.
+// stage is driven by the runner's serial end only (one thread at a time).
 //
 // Archives (doc/archives.md): each member is indexed as
 // "f/<archive>!<member>" with the size and mtime of its tar header, and the

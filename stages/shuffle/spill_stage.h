@@ -5,7 +5,8 @@
 // map task's pipeline: verified articles go to the writer, quarantined
 // files to the task's quarantine chunk, and every outcome to its summary.
 //
-// Neither is thread-safe: the runner's serial thread is their only user.
+// Neither is thread-safe: the runner's serial end (one thread at a time) is
+// their only user.
 // The stage keeps pointers to the writer, chunk and summary, which must
 // outlive it.
 #ifndef INGEST_STAGES_SHUFFLE_SPILL_STAGE_H_

@@ -370,6 +370,74 @@ TEST(RunnerTest, RequestedStopFinishesInFlightWorkAndCommits) {
   EXPECT_EQ(state.commits, 1);
 }
 
+// The source and the serial end have no thread of their own: the workers
+// take turns at them, so each must still be entered by one thread at a time.
+// Both widen the window for an overlap by sleeping inside.
+TEST(RunnerTest, SourceAndSerialEndAreEachRunByOneWorkerAtATime) {
+  struct Exclusive {
+    std::atomic<int> inside{0};
+    std::atomic<bool> overlapped{false};
+    std::mutex mu;
+    std::set<std::thread::id> threads;  // GUARDED_BY(mu)
+    void Enter() {
+      if (inside.fetch_add(1) != 0) overlapped = true;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        threads.insert(std::this_thread::get_id());
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(20));
+      inside.fetch_sub(1);
+    }
+  };
+  struct Source : public ArticleSource {
+    Exclusive* exclusive;
+    uint64_t left = 3000;
+    Result<bool> Next(Article* article) override {
+      exclusive->Enter();
+      if (left == 0) return false;
+      --left;
+      article->source = "x";
+      return true;
+    }
+  };
+  struct Serial : public Stage {
+    Exclusive* exclusive;
+    mutable uint64_t seen = 0;
+    std::string_view name() const override { return "serial"; }
+    Concurrency concurrency() const override { return Concurrency::kSerialInOrder; }
+    Result<Disposition> Process(Article&, WorkerState*) const override {
+      return Disposition::kContinue;
+    }
+    Status ProcessBatch(Batch& batch, std::vector<Disposition>&, WorkerState*) const override {
+      exclusive->Enter();
+      seen += batch.articles.size();
+      return Status::OK();
+    }
+  };
+  Exclusive at_source, at_serial;
+  Source source;
+  source.exclusive = &at_source;
+  Serial serial;
+  serial.exclusive = &at_serial;
+  JitterStage jitter;
+  MemoryState state;
+  RunState run_state;
+  auto log = NullLogger();
+  RunnerOptions options;
+  options.workers = 4;
+  options.batch_size = 5;
+  Runner runner({&jitter, &serial}, &state, options, &run_state, log.get());
+  ASSERT_OK(runner.Run(source));
+  EXPECT_EQ(serial.seen, 3000u);
+  EXPECT_FALSE(at_source.overlapped) << "two threads in the source at once";
+  EXPECT_FALSE(at_serial.overlapped) << "two threads in the serial end at once";
+  // Run by the workers, not by the caller: more than one thread took each turn.
+  EXPECT_GT(at_source.threads.size(), 1u);
+  EXPECT_GT(at_serial.threads.size(), 1u);
+  EXPECT_EQ(at_source.threads.count(std::this_thread::get_id()), 0u);
+  EXPECT_EQ(at_serial.threads.count(std::this_thread::get_id()), 0u);
+}
+
 // A source that counts how many batches exist at once (taken but not yet
 // through the serial stage) cannot see more than batches_in_flight.
 TEST(RunnerTest, BatchesInFlightStayBounded) {
