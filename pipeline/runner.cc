@@ -171,14 +171,8 @@ Status Runner::RunParallel(Work& work, std::vector<std::unique_ptr<WorkerState>>
   while (first < parallel_stages_.size()) {
     const Stage* stage = parallel_stages_[first];
     if (stage->WholeBatches()) {
-      const std::vector<Disposition> before = dispositions;
-      INGEST_RETURN_IF_ERROR(stage->ProcessBatch(work.batch, dispositions,
-                                                 states[first].get()));
-      for (size_t i = 0; i < dispositions.size(); ++i) {
-        if (before[i] == Disposition::kContinue) {
-          ++counts[first][static_cast<size_t>(dispositions[i])];
-        }
-      }
+      INGEST_RETURN_IF_ERROR(
+          CountedProcessBatch(*stage, work, states[first].get(), counts[first]));
       ++first;
       continue;
     }
@@ -262,17 +256,24 @@ void Runner::ToSerialEnd(Shared& shared, Work&& work) {
 Status Runner::RunSerial(Shared& shared, Work& work) {
   bool commit_due = false;
   for (size_t s = 0; s < serial_stages_.size(); ++s) {
-    const std::vector<Disposition> before = work.dispositions;
-    INGEST_RETURN_IF_ERROR(serial_stages_[s]->ProcessBatch(
-        work.batch, work.dispositions, shared.serial_states[s].get()));
-    for (size_t i = 0; i < before.size(); ++i) {
-      if (before[i] == Disposition::kContinue) {
-        ++shared.serial_counts[s][static_cast<size_t>(work.dispositions[i])];
-      }
-    }
+    INGEST_RETURN_IF_ERROR(CountedProcessBatch(*serial_stages_[s], work,
+                                               shared.serial_states[s].get(),
+                                               shared.serial_counts[s]));
     commit_due = commit_due || serial_stages_[s]->CommitDue(shared.serial_states[s].get());
   }
   if (commit_due) return CommitPoint(shared.serial_states, /*last=*/false);
+  return Status::OK();
+}
+
+Status Runner::CountedProcessBatch(const Stage& stage, Work& work, WorkerState* state,
+                                   DispositionCounts& counts) {
+  work.before.assign(work.dispositions.begin(), work.dispositions.end());
+  INGEST_RETURN_IF_ERROR(stage.ProcessBatch(work.batch, work.dispositions, state));
+  for (size_t i = 0; i < work.before.size(); ++i) {
+    if (work.before[i] == Disposition::kContinue) {
+      ++counts[static_cast<size_t>(work.dispositions[i])];
+    }
+  }
   return Status::OK();
 }
 

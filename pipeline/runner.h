@@ -70,6 +70,7 @@ class Runner {
   struct Work {
     Batch batch;
     std::vector<Disposition> dispositions;
+    std::vector<Disposition> before;  // scratch of CountedProcessBatch, reused
   };
   struct Shared;  // what the workers of one Run() share (runner.cc)
   void RunWorker(Shared& shared);
@@ -83,6 +84,10 @@ class Runner {
   // batch that is next in order.
   void ToSerialEnd(Shared& shared, Work&& work);
   Status RunSerial(Shared& shared, Work& work);
+  // One whole-batch stage over `work`, counting the verdicts it gave to the
+  // articles that reached it.
+  static Status CountedProcessBatch(const Stage& stage, Work& work, WorkerState* state,
+                                    DispositionCounts& counts);
   void Fail(Status status);
   void Recycle(Work&& work);
   Work Reuse();
