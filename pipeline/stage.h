@@ -84,9 +84,9 @@ class Stage {
   // Commit protocol (pipeline/commit.h), for serial stages only. After a
   // batch, CommitDue() lets a stage ask for a commit point. At a commit
   // point the runner calls DetachCommit() on every serial stage (from the
-  // thread running the serial end): the stage hands over what the commit makes durable and
-  // starts afresh, so the next batch may follow at once; nullptr when it
-  // has nothing to commit. Decisions the stage made before the detach must
+  // thread running the serial end): the stage hands over what the commit
+  // makes durable and starts afresh, so the next batch may follow at once;
+  // nullptr when it has nothing to commit. Decisions the stage made before the detach must
   // stay visible to its later batches until the commit is finished.
   virtual bool CommitDue(WorkerState* /*state*/) const { return false; }
   virtual Result<std::unique_ptr<PendingCommit>> DetachCommit(

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -33,8 +34,11 @@ class CountingSource : public ArticleSource {
     }
     if (next_ == count_) return false;
     article->source = std::to_string(next_++);
+    if (on_article) on_article();
     return true;
   }
+  // Called inside Next() for every article handed out.
+  std::function<void()> on_article;
 
  private:
   uint64_t count_;
@@ -122,6 +126,21 @@ class RecordingStage : public Stage {
   mutable int batches_since_commit = 0;
   mutable int finished_commits = 0;
   int64_t fail_at = -1;
+};
+
+// Serial: hands every batch to `on_batch`, and nothing else.
+class BatchProbeStage : public Stage {
+ public:
+  std::string_view name() const override { return "probe"; }
+  Concurrency concurrency() const override { return Concurrency::kSerialInOrder; }
+  Result<Disposition> Process(Article&, WorkerState*) const override {
+    return Disposition::kContinue;
+  }
+  Status ProcessBatch(Batch& batch, std::vector<Disposition>&, WorkerState*) const override {
+    on_batch(batch);
+    return Status::OK();
+  }
+  std::function<void(const Batch&)> on_batch;
 };
 
 class MemoryState : public DurableState {
@@ -389,36 +408,15 @@ TEST(RunnerTest, SourceAndSerialEndAreEachRunByOneWorkerAtATime) {
       inside.fetch_sub(1);
     }
   };
-  struct Source : public ArticleSource {
-    Exclusive* exclusive;
-    uint64_t left = 3000;
-    Result<bool> Next(Article* article) override {
-      exclusive->Enter();
-      if (left == 0) return false;
-      --left;
-      article->source = "x";
-      return true;
-    }
-  };
-  struct Serial : public Stage {
-    Exclusive* exclusive;
-    mutable uint64_t seen = 0;
-    std::string_view name() const override { return "serial"; }
-    Concurrency concurrency() const override { return Concurrency::kSerialInOrder; }
-    Result<Disposition> Process(Article&, WorkerState*) const override {
-      return Disposition::kContinue;
-    }
-    Status ProcessBatch(Batch& batch, std::vector<Disposition>&, WorkerState*) const override {
-      exclusive->Enter();
-      seen += batch.articles.size();
-      return Status::OK();
-    }
-  };
   Exclusive at_source, at_serial;
-  Source source;
-  source.exclusive = &at_source;
-  Serial serial;
-  serial.exclusive = &at_serial;
+  CountingSource source(3000);
+  source.on_article = [&] { at_source.Enter(); };
+  uint64_t seen = 0;
+  BatchProbeStage serial;
+  serial.on_batch = [&](const Batch& batch) {
+    at_serial.Enter();
+    seen += batch.articles.size();
+  };
   JitterStage jitter;
   MemoryState state;
   RunState run_state;
@@ -428,7 +426,7 @@ TEST(RunnerTest, SourceAndSerialEndAreEachRunByOneWorkerAtATime) {
   options.batch_size = 5;
   Runner runner({&jitter, &serial}, &state, options, &run_state, log.get());
   ASSERT_OK(runner.Run(source));
-  EXPECT_EQ(serial.seen, 3000u);
+  EXPECT_EQ(seen, 3000u);
   EXPECT_FALSE(at_source.overlapped) << "two threads in the source at once";
   EXPECT_FALSE(at_serial.overlapped) << "two threads in the serial end at once";
   // Run by the workers, not by the caller: more than one thread took each turn.
@@ -441,37 +439,17 @@ TEST(RunnerTest, SourceAndSerialEndAreEachRunByOneWorkerAtATime) {
 // A source that counts how many batches exist at once (taken but not yet
 // through the serial stage) cannot see more than batches_in_flight.
 TEST(RunnerTest, BatchesInFlightStayBounded) {
-  struct Probe : public ArticleSource {
-    std::atomic<int64_t>* produced;
-    Result<bool> Next(Article* article) override {
-      if (*produced == 20000) return false;
-      article->source = "x";
-      ++*produced;
-      return true;
-    }
-  };
-  struct SlowSerial : public Stage {
-    std::atomic<int64_t>* produced;
-    mutable int64_t consumed = 0;
-    mutable int64_t max_gap = 0;
-    std::string_view name() const override { return "slow"; }
-    Concurrency concurrency() const override { return Concurrency::kSerialInOrder; }
-    Result<Disposition> Process(Article&, WorkerState*) const override {
-      return Disposition::kContinue;
-    }
-    Status ProcessBatch(Batch& batch, std::vector<Disposition>&,
-                        WorkerState*) const override {
-      consumed += static_cast<int64_t>(batch.articles.size());
-      max_gap = std::max(max_gap, produced->load() - consumed);
-      std::this_thread::sleep_for(std::chrono::microseconds(50));
-      return Status::OK();
-    }
-  };
   std::atomic<int64_t> produced{0};
-  Probe source;
-  source.produced = &produced;
-  SlowSerial slow;
-  slow.produced = &produced;
+  CountingSource source(20000);
+  source.on_article = [&] { ++produced; };
+  int64_t consumed = 0;
+  int64_t max_gap = 0;
+  BatchProbeStage slow;
+  slow.on_batch = [&](const Batch& batch) {
+    consumed += static_cast<int64_t>(batch.articles.size());
+    max_gap = std::max(max_gap, produced.load() - consumed);
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  };
   JitterStage jitter;
   MemoryState state;
   RunState run_state;
@@ -484,8 +462,8 @@ TEST(RunnerTest, BatchesInFlightStayBounded) {
   ASSERT_OK(runner.Run(source));
   // At most 4 batches of 10 taken and not yet consumed, plus the one the
   // source is filling.
-  EXPECT_LE(slow.max_gap, 50);
-  EXPECT_GT(slow.max_gap, 20);  // the bound was reached, so it was tested
+  EXPECT_LE(max_gap, 50);
+  EXPECT_GT(max_gap, 20);  // the bound was reached, so it was tested
 }
 
 }  // namespace
