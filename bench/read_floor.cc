@@ -38,9 +38,10 @@ struct Shared {
   std::atomic<bool> failed{false};
 };
 
-void Fail(Shared& shared, const std::string& what, const std::string& path) {
+void Fail(Shared& shared, const std::string& what, const std::string& path,
+          int error) {
   std::fprintf(stderr, "ingest_read_floor: %s %s: %s\n", what.c_str(), path.c_str(),
-               std::strerror(errno));
+               std::strerror(error));
   shared.failed = true;
 }
 
@@ -62,13 +63,13 @@ void Work(Shared& shared) {
     for (size_t i = 0; i < count; ++i) {
       const std::string& path = paths[begin + i];
       const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) return Fail(shared, "open", path);
+      if (fd < 0) return Fail(shared, "open", path, errno);
       const ssize_t got = read(fd, buffers[i].get(), kBufferBytes);
+      const int read_error = errno;
       close(fd);
-      if (got < 0) return Fail(shared, "read", path);
+      if (got < 0) return Fail(shared, "read", path, read_error);
       if (static_cast<size_t>(got) == kBufferBytes) {
-        errno = EFBIG;
-        return Fail(shared, "read", path);
+        return Fail(shared, "read", path, EFBIG);
       }
       sizes[i] = static_cast<size_t>(got);
       bytes += sizes[i];
