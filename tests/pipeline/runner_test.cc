@@ -172,6 +172,19 @@ class MemoryState : public DurableState {
   std::set<long> commit_threads;  // kernel thread ids: never reused within a test
 };
 
+// A runner over an in-memory state: each test sets the options it is about
+// and reads the state and counts back after Run().
+struct Harness {
+  MemoryState state;
+  RunState run_state;
+  std::shared_ptr<spdlog::logger> log = NullLogger();
+  RunnerOptions options;
+  Status Run(std::vector<const Stage*> stages, ArticleSource& source) {
+    Runner runner(std::move(stages), &state, options, &run_state, log.get());
+    return runner.Run(source);
+  }
+};
+
 struct RunOutcome {
   Status status;
   std::vector<uint64_t> seen;
@@ -188,23 +201,19 @@ RunOutcome RunWith(int workers, uint64_t count, size_t batch_size,
   JitterStage jitter;
   RecordingStage record;
   record.fail_at = serial_fail_at;
-  MemoryState state;
-  state.fail_at_attempt = commit_fail_at;
-  RunState run_state;
-  auto log = NullLogger();
-  RunnerOptions options;
-  options.workers = workers;
-  options.batch_size = batch_size;
-  Runner runner({&jitter, &record}, &state, options, &run_state, log.get());
+  Harness harness;
+  harness.state.fail_at_attempt = commit_fail_at;
+  harness.options.workers = workers;
+  harness.options.batch_size = batch_size;
   CountingSource source(count, source_fail_at);
   RunOutcome outcome;
-  outcome.status = runner.Run(source);
+  outcome.status = harness.Run({&jitter, &record}, source);
   outcome.seen = record.seen;
   outcome.passed = record.passed;
-  outcome.commits = state.commits;
-  outcome.commit_attempts = state.attempts;
-  outcome.commit_threads = state.commit_threads;
-  outcome.last_committed = state.committed["seen"];
+  outcome.commits = harness.state.commits;
+  outcome.commit_attempts = harness.state.attempts;
+  outcome.commit_threads = harness.state.commit_threads;
+  outcome.last_committed = harness.state.committed["seen"];
   return outcome;
 }
 
@@ -254,17 +263,12 @@ TEST(RunnerTest, AWholeBatchStageSitsBetweenArticleByArticlePasses) {
   WholeBatchStage whole;
   AfterWholeStage after;
   RecordingStage record;
-  MemoryState state;
-  RunState run_state;
-  auto log = NullLogger();
-  RunnerOptions options;
-  options.workers = 3;
-  options.batch_size = 16;
-  Runner runner({&jitter, &whole, &after, &record}, &state, options, &run_state,
-                log.get());
+  Harness harness;
+  harness.options.workers = 3;
+  harness.options.batch_size = 16;
   constexpr uint64_t kCount = 1000;
   CountingSource source(kCount);
-  ASSERT_OK(runner.Run(source));
+  ASSERT_OK(harness.Run({&jitter, &whole, &after, &record}, source));
 
   uint64_t after_jitter = 0, rejected_by_whole = 0;
   for (uint64_t seq = 0; seq < kCount; ++seq) {
@@ -272,7 +276,7 @@ TEST(RunnerTest, AWholeBatchStageSitsBetweenArticleByArticlePasses) {
     ++after_jitter;
     if (seq % 5 == 1) ++rejected_by_whole;
   }
-  const auto counts = run_state.counts();
+  const auto counts = harness.run_state.counts();
   const auto count = [&](const char* stage, Disposition disposition) {
     return counts.at(stage)[static_cast<size_t>(disposition)];
   };
@@ -359,14 +363,10 @@ TEST(RunnerTest, SourceErrorFailsTheRun) {
 TEST(RunnerTest, ExceptionInAStageBecomesInternalError) {
   ThrowingStage thrower;
   RecordingStage record;
-  MemoryState state;
-  RunState run_state;
-  auto log = NullLogger();
-  RunnerOptions options;
-  options.workers = 2;
-  Runner runner({&thrower, &record}, &state, options, &run_state, log.get());
+  Harness harness;
+  harness.options.workers = 2;
   CountingSource source(5000);
-  Status status = runner.Run(source);
+  Status status = harness.Run({&thrower, &record}, source);
   EXPECT_EQ(status.code(), StatusCode::kInternal);
   EXPECT_NE(status.message().find("boom"), std::string::npos) << status.message();
 }
@@ -374,19 +374,15 @@ TEST(RunnerTest, ExceptionInAStageBecomesInternalError) {
 TEST(RunnerTest, RequestedStopFinishesInFlightWorkAndCommits) {
   JitterStage jitter;
   RecordingStage record;
-  MemoryState state;
-  RunState run_state;
-  auto log = NullLogger();
-  RunnerOptions options;
-  options.workers = 2;
-  options.batch_size = 4;
-  Runner runner({&jitter, &record}, &state, options, &run_state, log.get());
-  run_state.RequestStop();
+  Harness harness;
+  harness.options.workers = 2;
+  harness.options.batch_size = 4;
+  harness.run_state.RequestStop();
   CountingSource source(1000000);
-  Status status = runner.Run(source);
+  Status status = harness.Run({&jitter, &record}, source);
   EXPECT_EQ(status.code(), StatusCode::kCancelled);
   EXPECT_EQ(record.seen.size(), 0u);
-  EXPECT_EQ(state.commits, 1);
+  EXPECT_EQ(harness.state.commits, 1);
 }
 
 // The source and the serial end have no thread of their own: the workers
@@ -418,14 +414,10 @@ TEST(RunnerTest, SourceAndSerialEndAreEachRunByOneWorkerAtATime) {
     seen += batch.articles.size();
   };
   JitterStage jitter;
-  MemoryState state;
-  RunState run_state;
-  auto log = NullLogger();
-  RunnerOptions options;
-  options.workers = 4;
-  options.batch_size = 5;
-  Runner runner({&jitter, &serial}, &state, options, &run_state, log.get());
-  ASSERT_OK(runner.Run(source));
+  Harness harness;
+  harness.options.workers = 4;
+  harness.options.batch_size = 5;
+  ASSERT_OK(harness.Run({&jitter, &serial}, source));
   EXPECT_EQ(seen, 3000u);
   EXPECT_FALSE(at_source.overlapped) << "two threads in the source at once";
   EXPECT_FALSE(at_serial.overlapped) << "two threads in the serial end at once";
@@ -451,15 +443,11 @@ TEST(RunnerTest, BatchesInFlightStayBounded) {
     std::this_thread::sleep_for(std::chrono::microseconds(50));
   };
   JitterStage jitter;
-  MemoryState state;
-  RunState run_state;
-  auto log = NullLogger();
-  RunnerOptions options;
-  options.workers = 2;
-  options.batch_size = 10;
-  options.batches_in_flight = 4;
-  Runner runner({&jitter, &slow}, &state, options, &run_state, log.get());
-  ASSERT_OK(runner.Run(source));
+  Harness harness;
+  harness.options.workers = 2;
+  harness.options.batch_size = 10;
+  harness.options.batches_in_flight = 4;
+  ASSERT_OK(harness.Run({&jitter, &slow}, source));
   // At most 4 batches of 10 taken and not yet consumed, plus the one the
   // source is filling.
   EXPECT_LE(max_gap, 50);
